@@ -1,0 +1,1 @@
+"""AMI: the link to Asterisk (framing, journal, typed events, connection, replay server)."""

@@ -1,0 +1,63 @@
+"""The `contactcenter` command line. Each capability registers its own verbs from its
+package's `commands.py`; this file only wires them together."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+
+from contactcenter.config import load_settings
+
+
+
+def command_modules() -> list[str]:
+    """`contactcenter.commands_db` and every `contactcenter.<area>.commands` module: each has
+    `register(subparsers, common)`. Found automatically, so areas never edit this file."""
+    import pkgutil
+
+    import contactcenter
+
+    names = ["contactcenter.commands_db"]
+    for info in sorted(pkgutil.iter_modules(contactcenter.__path__), key=lambda i: i.name):
+        if info.ispkg and importlib.util.find_spec(f"contactcenter.{info.name}.commands") is not None:
+            names.append(f"contactcenter.{info.name}.commands")
+    return names
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one clear line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", default=None,
+                        help="database URL (default: $CONTACTCENTER_DB, else sqlite:///contactcenter.db)")
+    common.add_argument("--config", metavar="FILE", default=None, help="TOML settings file")
+    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser = argparse.ArgumentParser(prog="contactcenter", description="12345 hotline contact centre backend")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in command_modules():
+        importlib.import_module(name).register(sub, common)
+    return parser
+
+
+def settings_from(args):
+    return load_settings(config_file=getattr(args, "config", None), db_url=getattr(args, "db", None))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"contactcenter: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

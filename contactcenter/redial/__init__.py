@@ -1,0 +1,1 @@
+"""Missed-call callback: the callback list, its policy and the dispatcher."""
