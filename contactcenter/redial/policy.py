@@ -12,6 +12,8 @@ Attempt results (what one try of a callback came to):
   invalid_number    the network says the number does not exist
   seat_no_answer    the seat's phone rang out before the caller was dialled (not counted)
   seat_busy         the seat's phone refused the call (not counted)
+  not_sent          Asterisk refused the Originate action itself (not counted)
+  cancelled         the caller got through on their own while the callback was ringing
 """
 from __future__ import annotations
 
@@ -38,10 +40,11 @@ R_FAILED = "failed"
 R_INVALID = "invalid_number"
 R_SEAT_NO_ANSWER = "seat_no_answer"
 R_SEAT_BUSY = "seat_busy"
+R_NOT_SENT = "not_sent"
 R_CANCELLED = "cancelled"
-SEAT_SIDE = (R_SEAT_NO_ANSWER, R_SEAT_BUSY)
+SEAT_SIDE = (R_SEAT_NO_ANSWER, R_SEAT_BUSY, R_NOT_SENT)
 RESULTS = (R_REACHED, R_CALLER_BUSY, R_CALLER_NO_ANSWER, R_FAILED, R_INVALID, R_SEAT_NO_ANSWER, R_SEAT_BUSY,
-           R_CANCELLED)
+           R_NOT_SENT, R_CANCELLED)
 
 UTC = dt.timezone.utc
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -66,6 +69,7 @@ class RedialPolicy:
         R_FAILED: dt.timedelta(minutes=10),
         R_SEAT_NO_ANSWER: dt.timedelta(minutes=1),
         R_SEAT_BUSY: dt.timedelta(minutes=1),
+        R_NOT_SENT: dt.timedelta(minutes=1),
     })
     max_attempts: int = 4
     # seat-side failures are not the caller's attempts, but a task must not loop for ever
@@ -278,31 +282,8 @@ def is_expired(first_missed_at: dt.datetime, now: dt.datetime, policy: RedialPol
 
 # ---------------------------------------------------------------- reading results
 
-# OriginateResponse Reason (Asterisk's AST_CONTROL_* of the first leg, i.e. the seat)
-ORIGINATE_REASONS = {
-    "0": R_SEAT_BUSY,       # no such channel / refused: cb5, the seat's phone answered 486
-    "1": R_SEAT_NO_ANSWER,  # hung up before answering
-    "3": R_SEAT_NO_ANSWER,  # rang out (Originate Timeout): cb4
-    "4": None,              # the seat answered: the caller's fate comes from the call record
-    "5": R_SEAT_BUSY,       # busy
-    "8": R_SEAT_BUSY,       # congestion on the seat's side
-}
-
 # hangup causes that mean the number itself is wrong (Q.850: 1 unallocated, 28 invalid format)
 INVALID_CAUSES = (1, 3, 28)
-
-
-def result_from_originate(reason: str | None, response: str | None) -> str | None:
-    """Map an OriginateResponse to an attempt result; None when the seat answered (wait for
-    the call record). An unknown Reason with Failure counts as a seat-side failure."""
-    reason = (reason or "").strip()
-    if reason in ORIGINATE_REASONS:
-        if reason == "4" and (response or "").lower() == "failure":
-            return R_SEAT_NO_ANSWER
-        return ORIGINATE_REASONS[reason]
-    if (response or "").lower() == "success":
-        return None
-    return R_SEAT_NO_ANSWER
 
 
 def result_from_callback_call(outcome: str | None, hangup_cause: int | None) -> str:
