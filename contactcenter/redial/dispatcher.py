@@ -185,7 +185,7 @@ class CallbackDispatcher:
             attempt.originate_result = reading.result
             if attempt.state in ("sending", "sent") and reading.result is None:
                 attempt.state = "seat_answered"
-            final = P.combine_results(reading.result, True, attempt.call_result)
+            final = P.combine_results(reading.result, attempt.call_result)
             if final is not None:
                 apply_attempt_result(session, attempt, final, self.clock(), self.policy)
 
@@ -226,14 +226,13 @@ class CallbackDispatcher:
                     continue
                 call_result = attempt.call_result
                 if call_result is None:
-                    row = session.execute(select(Call.outcome, Call.hangup_cause, Call.call_id)
+                    row = session.execute(select(Call.outcome, Call.hangup_cause, Call.call_id, Call.answered_by)
                                           .where(Call.callback_id == attempt.callback_id, Call.closed.is_(True))
                                           ).first()
                     if row is not None:
-                        call_result = P.result_from_callback_call(row[0], row[1])
+                        call_result = P.result_from_callback_record(row[0], row[1], seat_answered=row[3] is not None)
                         attempt.call_result, attempt.call_id = call_result, row[2]
-                result = P.combine_results(attempt.originate_result, attempt.originate_response is not None,
-                                           call_result)
+                result = P.combine_results(attempt.originate_result, call_result)
                 if result is None:
                     # no word of the caller's side: if the seat had answered the caller was
                     # probably dialled (count it); otherwise nothing reached the caller

@@ -150,8 +150,9 @@ def _callback_call(session: Session, record: CallRecord, settings, now: dt.datet
     if attempt.call_result is not None:
         return  # this record was applied already
     attempt.call_id = record.call_id
-    attempt.call_result = P.result_from_callback_call(record.outcome, record.hangup_cause)
-    final = P.combine_results(attempt.originate_result, attempt.originate_response is not None, attempt.call_result)
+    attempt.call_result = P.result_from_callback_record(record.outcome, record.hangup_cause,
+                                                        seat_answered=record.answered_by is not None)
+    final = P.combine_results(attempt.originate_result, attempt.call_result)
     if final is not None:
         apply_attempt_result(session, attempt, final, now, policy_for(settings))
 

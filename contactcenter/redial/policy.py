@@ -298,20 +298,26 @@ def result_from_callback_call(outcome: str | None, hangup_cause: int | None) -> 
     return R_CALLER_NO_ANSWER
 
 
-def combine_results(originate_result: str | None, originate_seen: bool, call_result: str | None) -> str | None:
+def result_from_callback_record(outcome: str | None, hangup_cause: int | None, seat_answered: bool) -> str:
+    """The attempt result told by the callback call's own record. When the seat never took the
+    call (the correlator leaves `answered_by` empty) the caller was never dialled: seat side."""
+    if outcome == "answered":
+        return R_REACHED
+    if not seat_answered:
+        return R_SEAT_BUSY if outcome == "busy" else R_SEAT_NO_ANSWER
+    return result_from_callback_call(outcome, hangup_cause)
+
+
+def combine_results(originate_result: str | None, call_result: str | None) -> str | None:
     """The final result of one attempt from what is known so far, or None if not final yet.
 
-    OriginateResponse tells about the seat; the call record tells about the caller. A seat-side
-    failure is final on its own; after the seat answered (Reason 4) the call record decides;
-    a call record saying the caller was reached is final whatever arrives later.
+    The call record is the fuller witness (it knows the caller's side, and whether the seat
+    answered); OriginateResponse alone is final only when the seat did not answer (a seat-side
+    result); Reason 4 (seat answered) waits for the call record.
     """
-    if call_result == R_REACHED:
-        return R_REACHED
-    if originate_seen:
-        if originate_result is not None:
-            return originate_result
+    if call_result is not None:
         return call_result
-    return None
+    return originate_result
 
 
 # ---------------------------------------------------------------- pacing
