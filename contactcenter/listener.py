@@ -72,11 +72,11 @@ class CallLogger:
 
     # -- input
     def on_frames(self, frames: list, connection: int) -> None:
-        """A batch of frames from one TCP read: journal first, then correlate and store."""
+        """A batch of frames (contactcenter.ami.protocol.Frame) from one TCP read: journal
+        first, then correlate the usable ones and store."""
         if self.journal is not None:
             self.journal.append(frames, connection)
-        messages = [f.message for f in frames if getattr(f, "message", None) is not None]
-        self.on_messages(messages, connection)
+        self.on_messages([f for f in frames if f.usable], connection)
 
     def on_messages(self, messages: list[Message], connection: int = 0) -> None:
         now = self._clock()
