@@ -291,9 +291,14 @@ class CallbackDispatcher:
                     try:
                         await self.link.send_action({"Action": "Hangup", "Channel": name, "Cause": "16"},
                                                     resend_on_reconnect=False)
-                        report.hung_up.append(attempt_id)
                     except Exception as exc:  # noqa: BLE001
                         log.warning("could not hang up cancelled callback attempt %s: %s", attempt_id, exc)
+                        continue
+                    report.hung_up.append(attempt_id)
+                    with session_scope(self.db_url) as session:
+                        attempt = session.get(CallbackAttempt, attempt_id)
+                        attempt.error = "hung up: the caller got through meanwhile"
+                        apply_attempt_result(session, attempt, P.R_CANCELLED, self.clock(), self.policy)
 
     def _free_seats(self, session: Session) -> list[str]:
         from contactcenter.cdr.models import Seat
