@@ -147,7 +147,8 @@ class HotlineModel:
         self._out: list[AmiEvent] = []
         self.keep_events = keep_events
         self.listeners: list[Callable[[AmiEvent], None]] = []
-        self.trunk_calls = 0
+        self.trunk_use: dict[str, str] = {}
+        self.trunk_state = "NOT_INUSE"
         self.finished: list[Call] = []
 
     # ------------------------------------------------------------------ agenda
@@ -172,9 +173,10 @@ class HotlineModel:
     def run_all(self, limit: float = 86400.0 * 2) -> list[AmiEvent]:
         """Run until nothing is scheduled (scripted scenarios), at most `limit` seconds."""
         end = self.now + limit
+        out = self.drain()
         while self._agenda and self._agenda[0][0] <= end:
-            self.run_until(self._agenda[0][0])
-        return self.drain()
+            out += self.run_until(self._agenda[0][0])
+        return out
 
     def drain(self) -> list[AmiEvent]:
         out, self._out = self._out, []
@@ -219,7 +221,8 @@ class HotlineModel:
             seat.member = None
             seat.busy_with = None
             seat.wrapup_until = 0.0
-        self.trunk_calls = 0
+        self.trunk_use.clear()
+        self.trunk_state = "NOT_INUSE"
         self._counter = 1
         self._local_counter = 0
         self.booted_at = self.now
@@ -281,15 +284,27 @@ class HotlineModel:
                 and seat.wrapup_until <= self.now)
 
     # ------------------------------------------------------------------ trunk device
-    def _trunk_up(self, state: str = "INUSE") -> None:
-        self.trunk_calls += 1
-        if self.trunk_calls == 1:
+    def _trunk(self, ch: Channel, use: str | None) -> None:
+        """Track one trunk channel's use ('ring', 'inuse', 'busy' or None when gone) and
+        emit the trunk's aggregate device state when it changes, as Asterisk does."""
+        if use is None:
+            self.trunk_use.pop(ch.name, None)
+        else:
+            self.trunk_use[ch.name] = use
+        uses = set(self.trunk_use.values())
+        if "ring" in uses and "inuse" in uses:
+            state = "RINGINUSE"
+        elif "ring" in uses:
+            state = "RINGING"
+        elif "inuse" in uses:
+            state = "INUSE"
+        elif "busy" in uses:
+            state = "BUSY"
+        else:
+            state = "NOT_INUSE"
+        if state != self.trunk_state:
+            self.trunk_state = state
             self._e(w.device_state, "PJSIP/trunk", state)
-
-    def _trunk_down(self) -> None:
-        self.trunk_calls = max(0, self.trunk_calls - 1)
-        if self.trunk_calls == 0:
-            self._e(w.device_state, "PJSIP/trunk", "NOT_INUSE")
 
     def _set_state(self, ch: Channel, state: int) -> None:
         ch.state = state
@@ -342,7 +357,7 @@ class HotlineModel:
         ch.answered_at = self.now
         call.answered_at = self.now
         self._set_state(ch, 6)
-        self._trunk_up()
+        self._trunk(ch, "inuse")
         call.stage = "ivr"
         call.lastapp = ("Playback", "hello-world&pls-hold-while-try")
         self.after(0.5, self._greeting, call)
@@ -362,7 +377,7 @@ class HotlineModel:
         self._e(w.hangup_request, ch, 17)
         call.lastapp = ("Busy", "5")
         self._add_row(call, "", "BUSY", answered=False)
-        self._trunk_up("BUSY")
+        self._trunk(ch, "busy")
         call.outcome = "busy"
         self._finish(call, cause=17, soft=True)
 
@@ -754,7 +769,7 @@ class HotlineModel:
                 self._emit_rows(call)
             elif step == "linkedid_end":
                 self._e(w.cel, leg.ch, "LINKEDID_END", "AppQueue")
-        self._trunk_down()
+        self._trunk(caller, None)
         seat.busy_with = None
         self._e(w.device_state, seat.interface, "NOT_INUSE")
         self._member_status(seat, 1)
@@ -792,6 +807,9 @@ class HotlineModel:
 
     def _emit_rows(self, call: Call) -> None:
         for row in call.cdr_rows:
+            if call.kind == "transferred" and row.channel == call.caller.name:
+                # after a blind transfer Asterisk rewrites dst/dcontext of the caller's rows
+                row.destination, row.dcontext = call.dialed, call.caller.context
             self._e(row.event)
         call.cdr_rows = []
 
@@ -810,8 +828,7 @@ class HotlineModel:
             ch.hungup = True
             self._e(w.hangup, ch, cause)
         self._e(w.cel, ch, "LINKEDID_END")
-        if ch.answered_at is not None or ch.state == 7:
-            self._trunk_down()
+        self._trunk(ch, None)
         self._close(call)
 
     def _close(self, call: Call) -> None:
@@ -896,7 +913,7 @@ class HotlineModel:
         self._exten(ch, app, "3")
         call.lastapp = (app, "3")
         self._set_state(ch, 7)
-        self._trunk_up("BUSY")
+        self._trunk(ch, "busy")
         self._e(w.hangup_request, ch, cause)
         call.outcome = "busy" if status == "BUSY" else "failed"
         self._add_row(call, "", status if status != "CHANUNAVAIL" else "FAILED", answered=False)
@@ -912,7 +929,7 @@ class HotlineModel:
         ch.answered_at = self.now
         call.answered_at = self.now
         self._set_state(ch, 6)
-        self._trunk_up()
+        self._trunk(ch, "inuse")
         self._e(w.varset, ch, "DIALSTATUS", "ANSWER")
         self._e(w.pair_event, "DialEnd", ch, leg.ch, [("DialStatus", "ANSWER")])
         call.stage = "did_talking"
@@ -940,20 +957,21 @@ class HotlineModel:
     def _did_talk_ends(self, call: Call, by: str) -> None:
         ch, leg = call.caller, call.leg
         first, second = (ch, leg.ch) if by == "caller" else (leg.ch, ch)
-        self._e(w.hangup_request, first, None)
+        self._e(w.hangup_request, first, None if by == "caller" else 16)
         self._e(w.bridge_event, "BridgeLeave", call.bridge, 1, first)
         self._e(w.bridge_event, "BridgeLeave", call.bridge, 0, second)
+        self._e(w.varset, ch, "DIALSTATUS", "ANSWER")
         self._e(w.bridge_event, "BridgeDestroy", call.bridge, 0)
-        self._e(w.soft_hangup_request, ch, 16)
         call.outcome = "answered"
         self._add_row(call, leg.ch.name, "ANSWERED", answered=True)
+        self._emit_rows(call)
+        self._e(w.soft_hangup_request, ch, 16)
         leg.ch.hungup = True
         self._e(w.hangup, leg.ch, 16)
-        self._emit_rows(call)
         ch.hungup = True
         self._e(w.hangup, ch, 16)
         self._e(w.cel, ch, "LINKEDID_END")
-        self._trunk_down()
+        self._trunk(ch, None)
         leg.seat.busy_with = None
         leg.seat.wrapup_until = self.now + self.wrapup
         self._e(w.device_state, leg.seat.interface, "NOT_INUSE")
@@ -1018,13 +1036,13 @@ class HotlineModel:
             self.after(0.013, self._orig_seat_busy, call, variables, context, caller_id)
             return
         seat.busy_with = call
-        self.after(0.5, self._orig_seat_ringing, call)
         answer = b.answer_after
+        self.after(min(0.5, answer / 2) if answer else 0.5, self._orig_seat_ringing, call)
         if answer is not None and b.answer_prob < 1.0 and self.rng.random() > b.answer_prob:
             answer = None
         timeout = timeout_ms / 1000.0
-        if answer is not None and answer + 0.5 < timeout:
-            self.after(answer + 0.5, self._orig_seat_answers, call, context, caller_id)
+        if answer is not None and answer < timeout:
+            self.after(answer, self._orig_seat_answers, call, context, caller_id)
         else:
             self.after(timeout, self._orig_seat_timeout, call, context, caller_id)
 
@@ -1125,7 +1143,7 @@ class HotlineModel:
         cust = call.extra_channels[0]
         self._e(w.pair_event, "DialState", call.caller, cust, [("DialStatus", "RINGING")])
         self._set_state(cust, 5)
-        self._trunk_up("RINGING")
+        self._trunk(cust, "ring")
 
     def _orig_customer_fails(self, call: Call, status: str, cause: int) -> None:
         ch, cust = call.caller, call.extra_channels[0]
@@ -1146,19 +1164,16 @@ class HotlineModel:
         self._e(w.varset, ch, "DIALSTATUS", "NOANSWER")
         cust.hungup = True
         self._e(w.hangup, cust, 0)
-        self._trunk_down()
+        self._trunk(cust, None)
         call.outcome = "customer_no_answer"
         self._add_callback_row(call, cust.name, "NO ANSWER")
         self._orig_prompt(call, 16)
 
     def _add_callback_row(self, call: Call, dst: str, disposition: str) -> None:
         ch = call.caller
-        answer = None
-        if disposition == "ANSWERED" or call.extra_channels and call.extra_channels[0].answered_at:
-            answer = call.extra_channels[0].answered_at if call.extra_channels else self.now
+        # the row runs from the Originate; "answered" is when the seat picked up
         call.cdr_rows.append(CdrRow("12345", call.dialed, "callback", w.clid(ch.cid_name, ch.cid_num), ch.name,
-                                    dst, call.lastapp[0], call.lastapp[1], call.row_start,
-                                    answer if disposition == "ANSWERED" else (ch.answered_at if False else None),
+                                    dst, call.lastapp[0], call.lastapp[1], ch.created_at, ch.answered_at,
                                     self.now, disposition, ch.uniqueid, ch.linkedid))
         call.row_start = self.now
 
@@ -1199,7 +1214,7 @@ class HotlineModel:
         self._e(w.pair_event, "DialEnd", ch, cust, [("DialStatus", "ANSWER")])
         call.bridge = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         self._e(w.bridge_event, "BridgeCreate", call.bridge, 0)
-        self._e(w.device_state, "PJSIP/trunk", "INUSE")
+        self._trunk(cust, "inuse")
         self._e(w.bridge_event, "BridgeEnter", call.bridge, 1, cust)
         self._e(w.bridge_event, "BridgeEnter", call.bridge, 2, ch)
         call.stage = "orig_talking"
@@ -1221,10 +1236,10 @@ class HotlineModel:
         cust.hungup = True
         self._e(w.hangup, cust, 16)
         ch_row = CdrRow("12345", call.dialed, "callback", w.clid(ch.cid_name, ch.cid_num), ch.name, cust.name,
-                        call.lastapp[0], call.lastapp[1], ch.created_at, cust.answered_at, self.now, "ANSWERED",
+                        call.lastapp[0], call.lastapp[1], ch.created_at, ch.answered_at, self.now, "ANSWERED",
                         ch.uniqueid, ch.linkedid)
         self._e(ch_row.event)
-        self._trunk_down()
+        self._trunk(cust, None)
         ch.hungup = True
         self._e(w.hangup, ch, 16)
         call.seat.busy_with = None

@@ -97,7 +97,7 @@ SCENARIOS: dict[str, list[Step]] = {
         _seat("8012", answer_after=1.5),
         _seat("8013", answer_after=None),
         _seat("8014", reject=486),
-        Step(0.0, "customer", {"number": "13900007001", "behaviour": CustomerBehaviour("answer", 3.0, 12.0)}),
+        Step(0.0, "customer", {"number": "13900007001", "behaviour": CustomerBehaviour("answer", 3.0, 9.0)}),
         Step(0.0, "customer", {"number": "13900007002", "behaviour": CustomerBehaviour("busy")}),
         Step(0.0, "customer", {"number": "13900007003", "behaviour": CustomerBehaviour("no_answer")}),
         Step(1.0, "originate", {"seat": "8010", "number": "13900007001", "cb": "cb1"}),
