@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from contactcenter.cdr.models import Call, CallLeg, Seat
-from contactcenter.redial.models import CallbackTask
+from contactcenter.redial.models import CallbackAttempt, CallbackTask
 
 UTC = dt.timezone.utc
 # 2026-12-03 10:00 in Asia/Shanghai
@@ -91,8 +91,15 @@ def seed_calls(session) -> dict:
     }
     session.add_all(tasks.values())
     session.flush()
+    attempt = CallbackAttempt(task_id=tasks["reached"].id, seq=1, number="13900003333", seat="8002",
+                              action_id="cc-cb-1", callback_id="cb1", state="done", originate_response="Success",
+                              originate_reason="4", originate_result="reached", call_id="1764720000.40",
+                              call_result="reached", result="reached", requested_by=None, started_at=at(40),
+                              ended_at=at(38))
+    session.add(attempt)
+    session.flush()
     session.add(_call("1764720000.40", "13900003333", 40, outcome="answered", missed=False, answered_by="8002",
-                      direction="callback", callback_id=str(tasks["reached"].id), talk_s=95.0, queued=False))
+                      direction="callback", callback_id="cb1", talk_s=95.0, queued=False))
     session.flush()
     return {k: t.id for k, t in tasks.items()}
 

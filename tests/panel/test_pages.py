@@ -209,4 +209,6 @@ def test_callback_list_shows_open_tasks_and_attempt_history(as_role, seeded_url)
     with session_scope(seeded_url) as s:
         reached = s.scalar(select(CallbackTask.id).where(CallbackTask.status == "reached"))
     html = client.get(f"/callbacks/{reached}").get_data(as_text=True)
-    assert 'href="/calls/1764720000.40"' in html and "1分35秒" in html and 'href="/calls/1764720000.4"' in html
+    assert 'href="/calls/1764720000.40"' in html and "已接通" in html and 'href="/calls/1764720000.4"' in html
+    # the callback call's own page leads back to its task
+    assert f'href="/callbacks/{reached}"' in client.get("/calls/1764720000.40").get_data(as_text=True)

@@ -88,6 +88,7 @@ def test_mask_text_hides_numbers_inside_free_text():
     ("8613900001234", "13900001234"),
     ("+86 635 8123456", "06358123456"),
     ("0635-8123456", "06358123456"),
+    ("8123456", "06358123456"),  # a local number of the hotline's own area
     ("", None),
 ])
 def test_parse_number(typed, canonical):
