@@ -5,7 +5,7 @@ import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -115,7 +115,7 @@ def login():
             user.last_login_at = now()
             db().commit()
             login_user(_current(user))
-            return redirect(_safe_next(request.args.get("next")) or url_for(roles.home_endpoint(user.role)))
+            return redirect(_safe_next(request.args.get("next")) or _home_url(user.role))
     return render_template("login.html", form=form), (200 if request.method == "GET" or form.errors == {} else 400)
 
 
@@ -131,7 +131,20 @@ def logout():
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return redirect(url_for(roles.home_endpoint(current_user.role)))
+    return redirect(_home_url(current_user.role))
+
+
+def _home_url(role: str) -> str:
+    endpoint = roles.home_endpoint(role)
+    if endpoint not in current_app.view_functions:  # that area's service is not installed yet
+        endpoint = "auth.welcome"
+    return url_for(endpoint)
+
+
+@bp.route("/welcome")
+@login_required
+def welcome():
+    return render_template("welcome.html")
 
 
 @bp.route("/healthz")

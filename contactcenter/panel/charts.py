@@ -19,11 +19,11 @@ def _fmt(value: float, percent: bool) -> str:
 
 
 def _nice_max(value: float) -> float:
-    """The smallest 1/2/2.5/5 x 10^k at or above `value` (a readable axis top)."""
+    """The smallest 1/2/2.5/4/5/6/8 x 10^k at or above `value` (quarters stay readable)."""
     if value <= 0:
         return 1.0
     magnitude = 10 ** math.floor(math.log10(value))
-    for m in (1, 2, 2.5, 5, 10):
+    for m in (1, 2, 2.5, 4, 5, 6, 8, 10):
         if m * magnitude >= value:
             return float(m * magnitude)
     return float(10 * magnitude)

@@ -24,6 +24,10 @@ CALLBACK_STATUS = {
     "invalid_number": "号码无效",
     "blocked": "免打扰",
 }
+CALLBACK_RESULTS = {
+    "reached": "已接通", "caller_no_answer": "无人接听", "caller_busy": "对方忙", "seat_no_answer": "坐席未接",
+    "failed": "失败", "invalid_number": "号码无效", "rejected": "拒接", "congestion": "线路拥塞",
+}
 LEG_RESULTS = {
     "answered": "接听", "no_answer": "未接", "busy": "忙", "rejected": "拒接",
     "caller_gone": "来电已挂", "transferred_away": "已转接", "failed": "失败",
@@ -60,5 +64,6 @@ def init_app(app) -> None:
         direction=lambda v: DIRECTIONS.get(v, v or "—"),
         cbstatus=lambda v: CALLBACK_STATUS.get(v, v or "—"),
         legresult=lambda v: LEG_RESULTS.get(v, v or "—"),
+        cbresult=lambda v: CALLBACK_RESULTS.get(v, v or "进行中"),
         seatstate=lambda v: SEAT_STATES.get(v, v),
     )

@@ -29,13 +29,20 @@ def parse_local_datetime(value: str | None, tz, *, end_of_day: bool = False) -> 
     raise InputError(f"时间格式不正确：{value}（应为 2026-12-03 或 2026-12-03T08:30）")
 
 
-def parse_number(value: str | None) -> str | None:
-    """A caller number typed in any usual form -> national digits, for exact matching."""
+def parse_number(value: str | None, area_code: str = "0635") -> str | None:
+    """A caller number typed in any usual form -> the canonical national form the call
+    records hold (contactcenter.numbers), for exact matching; digits as typed when the
+    number is not a valid one (so odd stored caller IDs can still be found)."""
     value = (value or "").strip()
     if not value:
         return None
     if re.search(r"[^\d\s+\-()]", value):
         raise InputError("号码只能包含数字、空格、+、-、括号")
+    from contactcenter.numbers import canonical_number
+
+    canonical = canonical_number(value, area_code)
+    if canonical:
+        return canonical
     digits = _DIGITS.sub("", value)
     international = False
     if digits.startswith("0086"):

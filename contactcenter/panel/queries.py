@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from contactcenter.cdr.models import Call, CallLeg, Seat
 from contactcenter.panel import figures
-from contactcenter.redial.models import CallbackTask
+from contactcenter.redial.models import CallbackAttempt, CallbackTask
 
 PAGE = 50
 
@@ -140,7 +140,14 @@ def call_detail(session: Session, call_id: str) -> tuple[Call | None, list[CallL
         # the task owed to this caller: its missed_calls list names this call
         for task in session.scalars(select(CallbackTask).where(CallbackTask.number == call.caller)
                                     .order_by(CallbackTask.id.desc()).limit(20)):
-            if call_id in (task.missed_calls or []) or (call.callback_id and str(task.id) == call.callback_id):
+            if call_id in (task.missed_calls or []):
+                tasks.append(task)
+    if call.callback_id:
+        # a callback call: the task it was placed for
+        attempt = session.scalar(select(CallbackAttempt).where(CallbackAttempt.callback_id == call.callback_id))
+        if attempt is not None and all(t.id != attempt.task_id for t in tasks):
+            task = session.get(CallbackTask, attempt.task_id)
+            if task is not None:
                 tasks.append(task)
     return call, legs, tasks
 
@@ -163,10 +170,10 @@ def callback_page(session: Session, *, status: str | None = None, open_only: boo
     return list(session.scalars(stmt.limit(limit)))
 
 
-def callback_attempts(session: Session, task: CallbackTask) -> list[Call]:
-    """The callback calls placed for a task (their call records carry the task id)."""
-    return list(session.scalars(select(Call).where(Call.callback_id == str(task.id))
-                                .order_by(Call.started_at)))
+def callback_attempts(session: Session, task: CallbackTask) -> list[CallbackAttempt]:
+    """Every try of a callback, first first (seat-side failures included)."""
+    return list(session.scalars(select(CallbackAttempt).where(CallbackAttempt.task_id == task.id)
+                                .order_by(CallbackAttempt.seq)))
 
 
 def missed_calls_of(session: Session, task: CallbackTask) -> list[Call]:

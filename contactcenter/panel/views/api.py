@@ -94,7 +94,7 @@ def calls():
     flt = queries.CallFilter(
         start=parse_local_datetime(request.args.get("from"), tz),
         end=parse_local_datetime(request.args.get("to"), tz, end_of_day=True),
-        caller=parse_number(request.args.get("caller")), seat=parse_seat(request.args.get("seat")),
+        caller=parse_number(request.args.get("caller"), settings().area_code), seat=parse_seat(request.args.get("seat")),
         outcome=parse_choice(request.args.get("outcome"), queries.OUTCOME_CHOICES, "outcome"),
         direction=parse_choice(request.args.get("direction"), ("inbound", "callback", "outbound"), "direction"))
     before = None
@@ -136,5 +136,8 @@ def callback(task_id: int):
     if t is None:
         abort(404)
     out = callback_record(t)
-    out["attempts_history"] = [call_record(c) for c in queries.callback_attempts(db(), t)]
+    out["attempts_history"] = [
+        {"seq": x.seq, "seat": x.seat, "started_at": iso_utc(x.started_at), "ended_at": iso_utc(x.ended_at),
+         "result": x.result, "call_id": x.call_id, "requested_by": x.requested_by}
+        for x in queries.callback_attempts(db(), t)]
     return jsonify(out)

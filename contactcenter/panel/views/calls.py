@@ -10,7 +10,7 @@ from contactcenter.panel import accounts, queries, services
 from contactcenter.panel.auth import requires
 from contactcenter.panel.forms import (InputError, clean_text, parse_choice, parse_local_datetime, parse_number,
                                        parse_seat)
-from contactcenter.panel.web import db, now, site_tz
+from contactcenter.panel.web import db, now, settings, site_tz
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 
@@ -20,7 +20,7 @@ def _filter_from_args(args) -> queries.CallFilter:
     return queries.CallFilter(
         start=parse_local_datetime(args.get("from"), tz),
         end=parse_local_datetime(args.get("to"), tz, end_of_day=True),
-        caller=parse_number(args.get("caller")),
+        caller=parse_number(args.get("caller"), settings().area_code),
         seat=parse_seat(args.get("seat")),
         outcome=parse_choice(args.get("outcome"), queries.OUTCOME_CHOICES, "结果"),
         direction=parse_choice(args.get("direction"), ("inbound", "callback", "outbound"), "方向"),
