@@ -110,6 +110,7 @@ class Call:
     callback_id: str = ""
     token: int = 0
     extra_channels: list[Channel] = field(default_factory=list)
+    wait_patience: float | None = None
 
 
 class HotlineModel:
@@ -317,19 +318,26 @@ class HotlineModel:
     # ------------------------------------------------------------------ inbound
     def place_call(self, caller: str | None, dialed: str = "12345", name: str | None = None,
                    patience: float | None = None, at: float | None = None, withheld_as: str = UNKNOWN,
-                   caller_talk: float | None = None) -> None:
-        """A call arrives on the trunk at `at` (default now). `caller` None = withheld
-        (`CallerIDNum: <unknown>` or `anonymous`). `patience`: the caller hangs up this long
-        after the PBX answered, wherever the call is then (IVR, queue, ringing, talking)."""
-        self.at(self.now if at is None else at, self._arrive, caller, dialed, name, patience, withheld_as,
-                caller_talk)
+                   wait_patience: float | None = None, caller_talk: float | None = None,
+                   agent_talk: float | None = None) -> None:
+        """A call arrives on the trunk at `at` (default now).
 
-    def _arrive(self, caller, dialed, name, patience, withheld_as, caller_talk) -> None:
+        `caller` None = withheld (`CallerIDNum: <unknown>`, or `withheld_as="anonymous"`).
+        `patience`: the caller hangs up this long after the PBX answered, wherever the call
+        is then (IVR, queue, ringing, talking) — the captures' `hangup_after_answer_s`.
+        `wait_patience`: the caller gives up this long after the PBX answered unless a seat
+        answered first; `caller_talk` / `agent_talk`: who ends the conversation, and when."""
+        self.at(self.now if at is None else at, self._arrive, caller, dialed, name, patience, withheld_as,
+                wait_patience, caller_talk, agent_talk)
+
+    def _arrive(self, caller, dialed, name, patience, withheld_as, wait_patience, caller_talk, agent_talk) -> None:
         num = caller if caller else withheld_as
         ch = self._new_channel("PJSIP/trunk", cid_num=num, cid_name=name or UNKNOWN, context="from-trunk",
                                exten=dialed, state=4)
         call = Call(kind="did" if dialed.startswith("80") else "inbound", caller=ch, dialed=dialed,
-                    number=caller, patience=patience, caller_talk=caller_talk, row_start=self.now)
+                    number=caller, patience=patience, caller_talk=caller_talk, agent_talk=agent_talk,
+                    row_start=self.now)
+        call.wait_patience = wait_patience
         self.calls[ch.uniqueid] = call
         self.stats["calls"] += 1
         self._e(w.chan_event, "Newchannel", ch)
@@ -364,6 +372,12 @@ class HotlineModel:
         self.after(GREETING_S, self._enter_queue, call)
         if patience is not None:
             self.after(patience, self._caller_hangs_up, call)
+        if call.wait_patience is not None:
+            self.after(call.wait_patience, self._caller_gives_up, call)
+
+    def _caller_gives_up(self, call: Call) -> None:
+        if call.stage in ("ivr", "queue", "ringing", "did_ringing", "post"):
+            self._caller_hangs_up(call)
 
     def _greeting(self, call: Call) -> None:
         if call.stage == "ivr":
@@ -576,6 +590,12 @@ class HotlineModel:
         talk = seat.behaviour.talk_s if call.agent_talk is None else call.agent_talk
         if talk is not None:
             self.after(talk, self._agent_hangs_up, call, call.token)
+        if call.caller_talk is not None:
+            self.after(call.caller_talk, self._caller_ends_talk, call, call.token)
+
+    def _caller_ends_talk(self, call: Call, token: int) -> None:
+        if call.token == token and call.stage in ("talking", "did_talking"):
+            self._caller_hangs_up(call)
 
     def _bridge(self, call: Call, first: Channel, second: Channel) -> None:
         call.bridge = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -878,6 +898,8 @@ class HotlineModel:
             self.after(20.0, self._did_noanswer, call, leg)
         if call.patience is not None:
             self.after(call.patience, self._caller_hangs_up, call)
+        if call.wait_patience is not None:
+            self.after(call.wait_patience, self._caller_gives_up, call)
 
     def _did_ringing(self, call: Call, leg: Leg) -> None:
         if call.leg is not leg or call.stage != "did_ringing":
@@ -940,6 +962,8 @@ class HotlineModel:
         talk = leg.seat.behaviour.talk_s if call.agent_talk is None else call.agent_talk
         if talk is not None:
             self.after(talk, self._agent_hangs_up, call, call.token)
+        if call.caller_talk is not None:
+            self.after(call.caller_talk, self._caller_ends_talk, call, call.token)
 
     def _did_noanswer(self, call: Call, leg: Leg) -> None:
         if call.leg is not leg or call.stage != "did_ringing":
