@@ -1041,14 +1041,17 @@ class HotlineModel:
                     callback_id=variables.get("CALLBACK_ID", ""), row_start=self.now)
         call.customer = self.customer_for(exten)
         self.calls[ch.uniqueid] = call
+        self._e(w.cel, ch, "CHAN_START")
         self._e(w.chan_event, "Newchannel", ch)
-        for name, value in variables.items():
+        self._e(w.newexten, ch, "AppDial2", "(Outgoing Line)")
+        # inherited (__) variables are set first, as Asterisk does
+        for name, value in sorted(variables.items(), key=lambda kv: not kv[0].startswith("_")):
             ch.variables[name.lstrip("_")] = value
+            self._e(w.varset, ch, name, value)
         ch.cid_num, ch.cid_name = cid_num, cid_name
         self._e(w.chan_event, "NewCallerid", ch, extra=[("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")])
         ch.conn_num, ch.conn_name = cid_num, cid_name
         self._e(w.chan_event, "NewConnectedLine", ch)
-        self._e(w.cel, ch, "CHAN_START")
         self._e(w.pair_event, "DialBegin", None, ch, [("DialString", seat.ext)])
         call.stage = "orig_ringing"
         call.lastapp = ("AppDial2", "(Outgoing Line)")

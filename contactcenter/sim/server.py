@@ -50,7 +50,7 @@ def _reply(pairs: list[tuple[str, str]]) -> bytes:
     return "".join(f"{k}: {v}\r\n" for k, v in pairs).encode("utf-8") + b"\r\n"
 
 
-@dataclass
+@dataclass(eq=False)
 class Client:
     writer: asyncio.StreamWriter
     peer: str
@@ -109,6 +109,7 @@ class Simulator:
         self._sim0 = self.model.now
         self._lock = asyncio.Lock()
         self.actions_seen: list[str] = []
+        self._held: list[w.AmiEvent] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> int:
@@ -204,6 +205,9 @@ class Simulator:
 
     # ------------------------------------------------------------------ events
     def _broadcast(self, ev: w.AmiEvent) -> None:
+        if self._held is not None:
+            self._held.append(ev)
+            return
         if not self.clients:
             return
         data = ev.encode()
@@ -278,7 +282,14 @@ class Simulator:
         if self.speed is not None:
             # bring the model up to the present before it acts
             self.model.run_until(self.sim_now())
-        handler(client, fields, variables, aid)
+        # events the action itself causes follow its response, as in Asterisk
+        self._held = []
+        try:
+            handler(client, fields, variables, aid)
+        finally:
+            held, self._held = self._held, None
+            for ev in held:
+                self._broadcast(ev)
 
     def _login(self, client: Client, fields: dict, aid: list) -> None:
         if fields.get("username") != self.username or fields.get("secret") != self.secret:
