@@ -301,6 +301,9 @@ class Simulator:
         client.events = fields.get("events", "on").lower() not in ("off", "no", "false", "0")
         client.send(_reply([("Response", "Success"), *aid, ("Message", "Authentication accepted")]))
         m = self.model
+        self.clients.add(client)
+        if not client.events:
+            return
         client.send(_reply(w.fully_booted(m.uptime, int(m.now - m.reloaded_at))))
         ts = m.now
         client.send(w.plain_event(ts, "SuccessfulAuth", "security,all", [
@@ -310,7 +313,6 @@ class Simulator:
             ("LocalAddress", f"IPV4/TCP/{self.host}/{self.port}"), ("RemoteAddress", f"IPV4/TCP/{client.peer.replace(':', '/')}"),
             ("UsingPassword", "0"), ("SessionTV", time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + ".000+0000"),
         ]).encode())
-        self.clients.add(client)
 
     # ------------------------------------------------------------------ actions
     def _ok(self, client: Client, aid: list, message: str, *more: tuple[str, str]) -> None:
