@@ -144,13 +144,15 @@ class ReplayServer:
 
     `segments`: the recorded TCP connections' bytes (`connection_segments(capture)`).
     `chunk_size`: write the stream in pieces of this many bytes (None: large blocks).
-    `speed`: "max" (as fast as the client reads) or a factor applied to the recorded
+    `speed`: "max" or None (as fast as the client reads) or a factor applied to the recorded
     `Timestamp:` spacing (1.0 = real time, 10 = ten times faster).
     `drop_at`: byte offset in the whole capture at which to drop the connection once.
     """
 
-    def __init__(self, segments: list[bytes], chunk_size: int | None = None, speed: str | float = "max",
+    def __init__(self, segments: list[bytes], chunk_size: int | None = None, speed: str | float | None = "max",
                  drop_at: int | None = None, host: str = "127.0.0.1") -> None:
+        if speed is None:
+            speed = "max"
         if chunk_size is not None and chunk_size < 1:
             raise ValueError("chunk_size must be at least 1 byte")
         if speed != "max" and not (isinstance(speed, (int, float)) and speed > 0):
@@ -414,7 +416,7 @@ class ReplayResult:
 
 
 async def run_replay(capture: str | Path | list[bytes], on_messages: Callable[[list[Frame], int], Any], *,
-                     chunk_size: int | None = None, speed: str | float = "max", drop_at: int | None = None,
+                     chunk_size: int | None = None, speed: str | float | None = "max", drop_at: int | None = None,
                      on_connect: Callable[[int], Any] | None = None,
                      on_disconnect: Callable[[int, str], Any] | None = None,
                      timeout: float | None = None) -> ReplayResult:
