@@ -34,11 +34,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from contactcenter.ami.capture import connection_segments
-from contactcenter.ami.protocol import Frame, FrameSplitter, format_action, parse_all
+from contactcenter.ami.protocol import _FRAME_END, BANNER_PREFIX, Frame, FrameSplitter, format_action, parse_frame
 
 log = logging.getLogger(__name__)
 
 _ACTIONID_LINE = re.compile(rb"^ActionID:[^\r\n]*", re.M)
+_TIMESTAMP = re.compile(rb"\nTimestamp: ?([0-9]+(?:\.[0-9]*)?)\r?\n")
 # channel fields copied from the latest event of a channel into CoreShowChannel / Status
 _CHANNEL_FIELDS = ("Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName",
                    "ConnectedLineNum", "ConnectedLineName", "Language", "AccountCode", "Context",
@@ -51,40 +52,40 @@ class _Segment:
     login_response: bytes | None
     body: bytes
     offset: int  # where the body starts in the whole capture
-    # per recorded frame of the body: start, end (within body), Timestamp, parsed frame
+    # each recorded frame of the body: start and end offsets within body
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
-    stamps: list[float | None] = field(default_factory=list)
-    frames: list[Frame] = field(default_factory=list)
+
+    def frame(self, i: int) -> Frame:
+        return parse_frame(self.body[self.starts[i]:self.ends[i]])
+
+    def timestamp(self, i: int) -> float | None:
+        m = _TIMESTAMP.search(self.body, self.starts[i], self.ends[i])
+        return float(m.group(1)) if m else None
 
 
 def _prepare(segment: bytes, offset: int) -> _Segment:
-    frames = parse_all(segment)
+    """Find the banner, the login response and the frame boundaries (bytes only: frames are
+    parsed lazily, when an action needs the recording's state)."""
     pos = 0
     banner = b""
+    if segment.startswith(BANNER_PREFIX):
+        pos = segment.find(b"\n") + 1 or len(segment)
+        banner = segment[:pos]
     login = None
-    i = 0
-    if frames and frames[0].is_banner:
-        banner = frames[0].raw
-        pos += len(banner)
-        i = 1
-    if i < len(frames) and frames[i].is_response:
-        login = frames[i].raw
-        pos += len(login)
-        i += 1
+    m = _FRAME_END.search(segment, pos)
+    if m is not None and segment.startswith(b"Response:", pos):
+        login = segment[pos:m.end()]
+        pos = m.end()
     seg = _Segment(banner=banner, login_response=login, body=segment[pos:], offset=offset + pos)
     start = 0
-    for f in frames[i:]:
-        end = start + len(f.raw)
+    for m in _FRAME_END.finditer(seg.body):
         seg.starts.append(start)
-        seg.ends.append(end)
-        seg.stamps.append(f.timestamp)
-        seg.frames.append(f)
-        start = end
-    if start != len(seg.body):
-        # a frame was oversized or truncated (its raw is shortened): serve the bytes as one block
-        seg.starts, seg.ends, seg.stamps = [0], [len(seg.body)], [None]
-        seg.frames = [Frame(pairs=[], fields={})]
+        seg.ends.append(m.end())
+        start = m.end()
+    if start < len(seg.body):
+        seg.starts.append(start)
+        seg.ends.append(len(seg.body))
     return seg
 
 
@@ -143,13 +144,15 @@ class ReplayServer:
 
     `segments`: the recorded TCP connections' bytes (`connection_segments(capture)`).
     `chunk_size`: write the stream in pieces of this many bytes (None: large blocks).
-    `speed`: "max" (as fast as the client reads) or a factor applied to the recorded
+    `speed`: "max" or None (as fast as the client reads) or a factor applied to the recorded
     `Timestamp:` spacing (1.0 = real time, 10 = ten times faster).
     `drop_at`: byte offset in the whole capture at which to drop the connection once.
     """
 
-    def __init__(self, segments: list[bytes], chunk_size: int | None = None, speed: str | float = "max",
+    def __init__(self, segments: list[bytes], chunk_size: int | None = None, speed: str | float | None = "max",
                  drop_at: int | None = None, host: str = "127.0.0.1") -> None:
+        if speed is None:
+            speed = "max"
         if chunk_size is not None and chunk_size < 1:
             raise ValueError("chunk_size must be at least 1 byte")
         if speed != "max" and not (isinstance(speed, (int, float)) and speed > 0):
@@ -168,6 +171,8 @@ class ReplayServer:
         self._seg_index = 0
         self._frame_index = 0  # where the current segment's body resumes
         self._tracker = _ChannelTracker()
+        self._tracked = (0, 0)  # (segment, frame) up to which the tracker has seen the recording
+        self._streamed = (0, 0)  # (segment, frame) up to which frames were fully written
         self._server: asyncio.base_events.Server | None = None
         self.port = 0
         self.connections = 0  # client connections accepted
@@ -209,7 +214,7 @@ class ReplayServer:
             writer.transport.abort()
             return
         seg = self._segments[self._seg_index]
-        answers: list[bytes] = []
+        answers: list[tuple[str, str, str]] = []
         wake = asyncio.Event()
         login_id: asyncio.Future = asyncio.get_running_loop().create_future()
         state = {"logoff": False}
@@ -239,7 +244,7 @@ class ReplayServer:
         finally:
             reader_task.cancel()
 
-    async def _read_actions(self, reader: asyncio.StreamReader, answers: list[bytes], wake: asyncio.Event,
+    async def _read_actions(self, reader: asyncio.StreamReader, answers: list[tuple[str, str, str]], wake: asyncio.Event,
                             login_id: asyncio.Future, state: dict) -> None:
         splitter = FrameSplitter()
         try:
@@ -255,16 +260,44 @@ class ReplayServer:
                     if action == "login" and not login_id.done():
                         login_id.set_result(aid)
                         continue
-                    answers.append(self._answer(action, aid, f.get("Action") or ""))
+                    answers.append((action, aid, f.get("Action") or ""))
                     if action == "logoff":
                         state["logoff"] = True
                     wake.set()
         except (ConnectionError, asyncio.CancelledError):
             return
 
+    def _catch_up(self) -> None:
+        """Bring the channel tracker to the point the stream has reached."""
+        seg_i, frame_i = self._tracked
+        end_seg, end_frame = self._streamed
+        while (seg_i, frame_i) < (end_seg, end_frame) and seg_i < len(self._segments):
+            seg = self._segments[seg_i]
+            stop = end_frame if seg_i == end_seg else len(seg.starts)
+            for i in range(frame_i, stop):
+                self._tracker.update(seg.frame(i))
+            if seg_i == end_seg:
+                frame_i = stop
+                break
+            seg_i, frame_i = seg_i + 1, 0
+        self._tracked = (seg_i, frame_i)
+
+    def _stamp(self) -> str:
+        """The recorded time at the current point of the stream (for Ping answers)."""
+        seg_i, frame_i = self._streamed
+        if seg_i < len(self._segments):
+            seg = self._segments[seg_i]
+            for i in range(min(frame_i, len(seg.starts)) - 1, max(-1, frame_i - 50), -1):
+                ts = seg.timestamp(i)
+                if ts is not None:
+                    return f"{ts:.6f}"
+        return "0.000000"
+
     def _answer(self, action: str, aid: str, name: str) -> bytes:
-        stamp = f"{self._tracker.now:.6f}" if self._tracker.now is not None else "0.000000"
+        if action in ("coreshowchannels", "status"):
+            self._catch_up()
         if action == "ping":
+            stamp = self._stamp()
             return format_action({"Response": "Success", "ActionID": aid, "Ping": "Pong", "Timestamp": stamp})
         if action == "logoff":
             return format_action({"Response": "Goodbye", "ActionID": aid, "Message": "Thanks for all the fish."})
@@ -287,7 +320,7 @@ class ReplayServer:
         return format_action({"Response": "Error", "ActionID": aid,
                               "Message": f"{name or 'action'} is not available in a replay"})
 
-    async def _stream(self, seg: _Segment, writer: asyncio.StreamWriter, answers: list[bytes],
+    async def _stream(self, seg: _Segment, writer: asyncio.StreamWriter, answers: list[tuple[str, str, str]],
                       wake: asyncio.Event, state: dict) -> bool:
         """Stream the body from the resume point; True when the segment was completed."""
         chunk = self.chunk_size
@@ -298,7 +331,7 @@ class ReplayServer:
         first_stamp: float | None = None
         drop_rel = (self.drop_at - seg.offset) if self.drop_at is not None else None
         body = seg.body
-        tracker = self._tracker
+        seg_index = self._seg_index
 
         async def flush(limit_to_chunks: bool) -> None:
             # write what is carried: in chunk_size pieces when asked, leaving a tail < chunk
@@ -314,10 +347,11 @@ class ReplayServer:
 
         for i in range(self._frame_index, len(seg.starts)):
             start, end = seg.starts[i], seg.ends[i]
-            if self.speed != "max" and seg.stamps[i] is not None:
+            stamp = seg.timestamp(i) if self.speed != "max" else None
+            if stamp is not None:
                 if first_stamp is None:
-                    first_stamp = seg.stamps[i]
-                due = started + (seg.stamps[i] - first_stamp) / float(self.speed)
+                    first_stamp = stamp
+                due = started + (stamp - first_stamp) / float(self.speed)
                 await flush(False)
                 while loop.time() < due:
                     wake.clear()
@@ -345,7 +379,7 @@ class ReplayServer:
                 writer.transport.abort()
                 return False
             carry += body[start:end]
-            tracker.update(seg.frames[i])
+            self._streamed = (seg_index, i + 1)
             if len(carry) >= block:
                 await flush(True)
         await flush(False)
@@ -357,8 +391,8 @@ class ReplayServer:
             await self._write_answers(writer, answers)
         return True
 
-    async def _write_answers(self, writer: asyncio.StreamWriter, answers: list[bytes]) -> None:
-        data = b"".join(answers)
+    async def _write_answers(self, writer: asyncio.StreamWriter, answers: list[tuple[str, str, str]]) -> None:
+        data = b"".join(self._answer(*a) for a in answers)
         answers.clear()
         writer.write(data)
         await writer.drain()
@@ -382,7 +416,7 @@ class ReplayResult:
 
 
 async def run_replay(capture: str | Path | list[bytes], on_messages: Callable[[list[Frame], int], Any], *,
-                     chunk_size: int | None = None, speed: str | float = "max", drop_at: int | None = None,
+                     chunk_size: int | None = None, speed: str | float | None = "max", drop_at: int | None = None,
                      on_connect: Callable[[int], Any] | None = None,
                      on_disconnect: Callable[[int, str], Any] | None = None,
                      timeout: float | None = None) -> ReplayResult:
