@@ -22,6 +22,8 @@ from contactcenter.db import DatabaseUnavailable, session_factory, session_scope
 
 log = logging.getLogger(__name__)
 
+RECONCILE_PREFIX = "reconcile-"
+
 # hooks called for every closed call inside the transaction that stores it:
 # hook(session, record, settings, now)
 ClosedCallHook = Callable[[object, CallRecord, Settings, dt.datetime], None]
@@ -68,6 +70,8 @@ class CallLogger:
         self.messages_seen = 0
         self.calls_closed = 0
         self.listeners: list[Callable[[Message], None]] = []
+        # CoreShowChannel events of our own reconcile requests, gathered in stream order
+        self._live_lists: dict[str, list[Message]] = {}
 
     # -- input
     def on_frames(self, frames: list, connection: int) -> None:
@@ -84,6 +88,10 @@ class CallLogger:
         effects = Effects()
         feed = self.correlator.feed
         for msg in messages:
+            if msg.name in ("CoreShowChannel", "CoreShowChannelsComplete") and \
+                    (msg.action_id or "").startswith(RECONCILE_PREFIX):
+                effects.extend(self._reconcile_in_stream(msg, now))
+                continue
             try:
                 effects.extend(feed(msg, now))
             except Exception:  # one bad message must not stop the stream
@@ -98,13 +106,28 @@ class CallLogger:
             self._held.append((effects, _utc(now)))
         self.flush()
 
-    def reconcile(self, live_unique_ids: set[str]) -> None:
-        """After a reconnect: close calls whose channels Asterisk no longer has."""
-        effects = self.correlator.reconcile(live_unique_ids, self._clock())
+    def reconcile_action(self, connection: int) -> dict:
+        """The CoreShowChannels action to send after each (re)connect. Its answer is applied
+        where it stands in the event stream (not when the sender gets round to it), so no
+        event that came after Asterisk listed its channels is undone."""
+        return {"Action": "CoreShowChannels", "ActionID": f"{RECONCILE_PREFIX}{connection}-{self._clock():.6f}"}
+
+    def _reconcile_in_stream(self, msg: Message, now: float) -> Effects:
+        key = msg.action_id or ""
+        if msg.name == "CoreShowChannel":
+            self._live_lists.setdefault(key, []).append(msg)
+            return Effects()
+        return self.reconcile(self._live_lists.pop(key, []), now)
+
+    def reconcile(self, live_channels: list[Message], now: float | None = None) -> Effects:
+        """With Asterisk's `CoreShowChannel` list: close the calls whose channels ended while we
+        were away, and take up calls we have not seen start."""
+        now = self._clock() if now is None else now
+        effects = self.correlator.reconcile({m.get("Uniqueid") for m in live_channels if m.get("Uniqueid")}, now)
+        self.correlator.adopt(live_channels, now)
         if effects.closed:
             log.info("reconcile: %d call(s) ended while disconnected", len(effects.closed))
-            self._held.append((effects, _utc(self._clock())))
-        self.flush()
+        return effects
 
     def sweep_stale(self, max_age_s: float = 6 * 3600) -> None:
         now = self._clock()

@@ -83,9 +83,9 @@ async def run_listener(settings: Settings, *, stop: asyncio.Event | None = None,
     link: AmiLink
 
     async def on_connect(connection_no: int) -> None:
-        replies = await link.send_action({"Action": "CoreShowChannels"}, timeout=30)
+        # the pipeline applies the answer itself, in stream order (CallLogger.reconcile_action)
+        replies = await link.send_action(logger.reconcile_action(connection_no), timeout=30)
         channels = [m for m in replies if m.name == "CoreShowChannel"]
-        logger.reconcile({m.get("Uniqueid") for m in channels if m.get("Uniqueid")})
         if dispatcher is not None:
             await dispatcher.on_reconnect(channels)
         log.info("AMI connection %d up: %d live channel(s), %d open call(s)", connection_no, len(channels),

@@ -208,9 +208,14 @@ class Correlator:
         """
         out = Effects()
         for call in list(self.calls.values()):
+            citizen = self._citizen(call)
             for uid in list(call.live):
                 if uid not in live_unique_ids:
                     chan = call.channels[uid]
+                    if chan is citizen and chan.hangup_requested_at is None and chan.soft_hangup_at is None:
+                        # nobody saw who hung up; with the queue's long maximum wait a caller who
+                        # vanished unanswered most likely gave up (close_note flags the guess)
+                        self._caller_hangs_up(call, chan, at)
                     chan.hung_up_at = at
                     call.live.discard(uid)
                     call.ringing.discard(uid)
@@ -218,6 +223,41 @@ class Correlator:
                 call.close_note = "ended while the listener was disconnected"
                 out.closed.append(self._close(call))
         return out
+
+    def adopt(self, channels: list[Message], at: float) -> None:
+        """Take up calls already in progress when the listener (re)connected, from the
+        ``CoreShowChannel`` events Asterisk lists: their channels, caller, whether a seat is
+        bridged with the caller. Times before `at` are estimated from ``Duration``."""
+        touched: set[str] = set()
+        for m in channels:
+            f = m.fields
+            uid, lid, name = f.get("Uniqueid"), f.get("Linkedid"), f.get("Channel")
+            if not uid or not lid or not name:
+                continue
+            created = at - _duration_s(f.get("Duration"))
+            call = self.calls.get(lid)
+            if call is None:
+                call = _Call(call_id=lid, first_seen=created, started_from_newchannel=False)
+                self.calls[lid] = call
+            if uid in call.channels:
+                continue
+            chan = self._new_channel(uid, name, created)
+            chan.caller_num, chan.caller_name = f.get("CallerIDNum"), f.get("CallerIDName")
+            chan.exten, chan.context = f.get("Exten"), f.get("Context")
+            if f.get("ChannelState") == "6":
+                chan.up_at = created
+            if f.get("BridgeId"):
+                chan.bridges.add(f["BridgeId"])
+            call.channels[uid] = chan
+            call.live.add(uid)
+            call.first_seen = min(call.first_seen, created)
+            self._remember(uid, lid)
+            if f.get("Application") == "Queue" and chan.kind == "trunk" and call.queued_at is None:
+                call.queued_at = at
+                call.queue = (f.get("ApplicationData") or "").split(",")[0] or None
+            touched.add(lid)
+        for lid in touched:
+            self._update_connection(self.calls[lid], at)
 
     def expire(self, older_than: float, at: float) -> Effects:
         """Close calls whose last sign of life is older than `older_than` (a safety net so no
@@ -538,12 +578,16 @@ class Correlator:
         chan = call.channels.get(msg.fields.get("Uniqueid") or "")
         if chan is None or chan.hangup_requested_at is not None:
             return
+        if self._citizen(call) is chan and chan.soft_hangup_at is None:
+            self._caller_hangs_up(call, chan, ts)
+        else:
+            chan.hangup_requested_at = ts
+
+    def _caller_hangs_up(self, call: _Call, chan: _Channel, ts: float) -> None:
         chan.hangup_requested_at = ts
-        citizen = self._citizen(call)
-        if citizen is chan and chan.soft_hangup_at is None:
-            call.ringing_at_caller_hangup = bool(call.ringing) or (
-                call.last_ring_end is not None and ts - call.last_ring_end <= self.ring_grace_s)
-            call.in_queue_at_caller_hangup = call.queued_at is not None and call.left_queue_at is None
+        call.ringing_at_caller_hangup = bool(call.ringing) or (
+            call.last_ring_end is not None and ts - call.last_ring_end <= self.ring_grace_s)
+        call.in_queue_at_caller_hangup = call.queued_at is not None and call.left_queue_at is None
 
     def _on_soft_hangup(self, msg: Message, ts: float, out: Effects) -> None:
         call = self._call_for(msg, ts, create=False)
@@ -742,6 +786,15 @@ class Correlator:
                 return ABANDONED, STAGE_QUEUE
             return ABANDONED, STAGE_IVR
         return NO_ANSWER, None
+
+
+def _duration_s(text: str | None) -> float:
+    """``Duration: 00:01:05`` (CoreShowChannel) in seconds; 0 when absent or odd."""
+    try:
+        h, m, sec = (int(x) for x in (text or "").split(":"))
+    except ValueError:
+        return 0.0
+    return float(h * 3600 + m * 60 + sec)
 
 
 def _local_partner(name: str) -> str | None:

@@ -1360,6 +1360,16 @@ class HotlineModel:
             self.after(talk, self._agent_hangs_up, call, call.token)
 
     # ------------------------------------------------------------------ reports
+    def bridged_channels(self) -> dict[str, str]:
+        """Uniqueid -> bridge id of the channels talking now (CoreShowChannel's BridgeId)."""
+        out = {}
+        for call in self.calls.values():
+            if call.bridge and call.leg is not None and call.leg.answered and not call.caller.hungup:
+                out[call.caller.uniqueid] = call.bridge
+                if not call.leg.ch.hungup:
+                    out[call.leg.ch.uniqueid] = call.bridge
+        return out
+
     def core_channels(self) -> list[Channel]:
         """Channels that are up now (for CoreShowChannels / Status)."""
         out = []

@@ -404,9 +404,11 @@ class Simulator:
 
     def _act_coreshowchannels(self, client, fields, variables, aid) -> None:
         items = []
+        bridged = self.model.bridged_channels()
         for ch in self.model.core_channels():
             items.append([("Event", "CoreShowChannel"), *aid] + ch.block() + [
-                ("BridgeId", ""), ("Application", "Queue" if ch.context == "from-trunk" else "AppQueue"),
+                ("BridgeId", bridged.get(ch.uniqueid, "")),
+                ("Application", "Queue" if ch.context == "from-trunk" else "AppQueue"),
                 ("ApplicationData", ""), ("Duration", self._duration(ch.created_at))])
         self._list(client, aid, "Channels will follow", items, "CoreShowChannelsComplete")
 

@@ -168,6 +168,8 @@ def test_reconcile_closes_calls_that_ended_while_disconnected_and_keeps_live_one
     effects = c.reconcile({"rig-101.2"}, at=1100.0)
     assert [r.call_id for r in effects.closed] == [LID]
     assert effects.closed[0].close_note == "ended while the listener was disconnected"
+    # nobody saw who hung up: a caller gone from the queue unanswered is taken to have given up
+    assert (effects.closed[0].outcome, effects.closed[0].stage) == ("abandoned", "queue")
     assert effects.closed[0].ended_at.timestamp() == 1100.0
     assert c.open_call_ids() == ["rig-101.2"]
 
