@@ -91,9 +91,25 @@ def _replay(args) -> int:
 
 def _listen(args) -> int:
     import asyncio
+    import logging
+    import signal
 
-    from contactcenter.cli import settings_from
+    from contactcenter.cli import CliError, settings_from
     from contactcenter.live import run_listener
 
-    asyncio.run(run_listener(settings_from(args)))
+    settings = settings_from(args)
+    try:
+        target = settings.ami
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        logging.getLogger(__name__).info("listening to %r, database %s", target, settings.redacted()["db_url"])
+        await run_listener(settings, stop=stop)
+
+    asyncio.run(main())
     return 0
