@@ -88,9 +88,12 @@ def main() -> list[tuple[str, bool]]:
     del frames
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        db.upgrade(url)
-        events_j, secs_j = split_parse_journal(raw, url)
+        runs = []
+        for n in range(2):  # best of two, each on a fresh database file
+            url = f"sqlite:///{tmp}/bench{n}.db"
+            db.upgrade(url)
+            runs.append(split_parse_journal(raw, url))
+        events_j, secs_j = min(runs, key=lambda r: r[1])
         journal_rate = events_j / secs_j
         print(f"split+parse+journal (SQLite file) {events_j:,} events  {secs_j:.3f} s  "
               f"{journal_rate:,.0f} events/s  ratio to bare {journal_rate / bare:.2f}")

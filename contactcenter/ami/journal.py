@@ -43,6 +43,16 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _text(value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; a hostile frame must not make the journal fail
+    return value.replace("\x00", "\\0") if value and "\x00" in value else value
+
+
+def _event(frame: Frame) -> str | None:
+    name = frame.event_name
+    return _text(name)[:64] if name else None
+
+
 def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, _UNAVAILABLE):
         return True
@@ -152,8 +162,7 @@ class Journal:
             stamp = stamps.get(at)
             if stamp is None:
                 stamp = stamps[at] = at.astimezone(dt.timezone.utc).strftime(_SQLITE_TIME)
-            event = f.event_name
-            tuples.append((stamp, f.connection, source, f.raw, event[:64] if event else None, f.status, f.error))
+            tuples.append((stamp, f.connection, source, f.raw, _event(f), f.status, _text(f.error)))
         order = self._sqlite_order
         if order != list(range(len(_COLUMNS))):
             tuples = [tuple(t[i] for i in order) for t in tuples]
@@ -166,15 +175,14 @@ class Journal:
         source = self.source
         rows = []
         for f in frames:
-            event = f.event_name
             rows.append({
                 "received_at": f.received_at or now,
                 "connection": f.connection,
                 "source": source,
                 "raw": f.raw,
-                "event": event[:64] if event else None,
+                "event": _event(f),
                 "status": f.status,
-                "error": f.error,
+                "error": _text(f.error),
             })
         return rows
 
