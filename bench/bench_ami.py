@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +39,13 @@ def bare_split_parse(raw: bytes) -> tuple[int, float]:
     for i in range(0, len(raw), READ):
         events += _events(splitter.feed(raw[i:i + READ]))
     return events, time.perf_counter() - started
+
+
+def _load() -> str:
+    try:
+        return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+    except OSError:
+        return "load unknown"
 
 
 def split_parse_journal(raw: bytes, url: str) -> tuple[int, float]:
@@ -73,7 +81,7 @@ def _best(fn, *args, runs: int = 3) -> tuple[int, float]:
 
 def main() -> list[tuple[str, bool]]:
     raw = open_capture_bytes(CAPTURE)
-    print(f"capture load-part1: {len(raw):,} bytes")
+    print(f"capture load-part1: {len(raw):,} bytes; machine {_load()}")
 
     events, secs = _best(bare_split_parse, raw)
     bare = events / secs
@@ -88,9 +96,12 @@ def main() -> list[tuple[str, bool]]:
     del frames
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        db.upgrade(url)
-        events_j, secs_j = split_parse_journal(raw, url)
+        runs = []
+        for n in range(2):  # best of two, each on a fresh database file
+            url = f"sqlite:///{tmp}/bench{n}.db"
+            db.upgrade(url)
+            runs.append(split_parse_journal(raw, url))
+        events_j, secs_j = min(runs, key=lambda r: r[1])
         journal_rate = events_j / secs_j
         print(f"split+parse+journal (SQLite file) {events_j:,} events  {secs_j:.3f} s  "
               f"{journal_rate:,.0f} events/s  ratio to bare {journal_rate / bare:.2f}")
@@ -105,6 +116,7 @@ def main() -> list[tuple[str, bool]]:
               f"{events_rj / secs_rj:,.0f} events/s  ratio to bare {events_rj / secs_rj / bare:.2f}")
         db.dispose_engines()
 
+    print(f"machine {_load()} (figures are wall-clock; a shared machine slows all of them)")
     return [
         ("bare split+parse >= 40,000 events/s (twice the 20,000 pipeline target)", bare >= 40_000),
         ("split+parse+journal >= 20,000 events/s", journal_rate >= 20_000),

@@ -109,9 +109,13 @@ class _LinkProtocol(AMIProtocol):
         self._link.connection_no += 1
         self.connection_no = self._link.connection_no
         self.splitter = FrameSplitter(self._max_frame_bytes)
-        self.lost = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._loop_time = loop.time
+        self.last_received = loop.time()
+        self.lost = loop.create_future()
 
     def data_received(self, data: bytes) -> None:  # bytes, never decoded per chunk
+        self.last_received = self._loop_time()
         self._link._data_received(self, data)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -312,16 +316,23 @@ class AmiLink:
                 self._deliver(proto, rest)
             self._connection_ended(conn, reason)
             if logged_in:
-                log.warning("AMI connection %d ended: %s", conn, reason)
+                log.log(logging.INFO if self._closing else logging.WARNING,
+                        "AMI connection %d ended: %s", conn, reason)
                 self._call_hook(self.on_disconnect, conn, reason)
         return logged_in
 
     async def _watchdog(self, proto: _LinkProtocol) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.ping_interval_s)
+            sent = loop.time()
             try:
                 await self._request(proto, {"Action": "Ping"}, timeout=self.pong_timeout_s, internal=True)
             except AmiActionTimeout:
+                if proto.last_received > sent:
+                    # bytes keep arriving, the Pong is just queued behind a burst: not half-open
+                    log.info("AMI connection %d: Pong late, but data is flowing", proto.connection_no)
+                    continue
                 reason = f"no answer to Ping within {self.pong_timeout_s:g} s (connection presumed dead)"
                 log.warning("AMI connection %d: %s", proto.connection_no, reason)
                 proto.declare_lost(reason)

@@ -19,6 +19,7 @@ journaled and then correlated.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from dataclasses import dataclass
 
@@ -285,10 +286,20 @@ class FrameSplitter:
 
 def parse_all(raw: bytes) -> list[Frame]:
     """Split and parse a whole byte stream (several connections may follow each other:
-    every banner is its own frame). Used by the benchmark and by tests."""
-    splitter = FrameSplitter()
-    frames = splitter.feed(raw)
-    frames.extend(splitter.close())
+    every banner is its own frame). Used by the benchmark, the replay and tests.
+
+    The cyclic garbage collector is paused meanwhile: the frames hold no reference cycles,
+    and with hundreds of thousands of new objects kept alive, its repeated full passes would
+    otherwise double the time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        splitter = FrameSplitter()
+        frames = splitter.feed(raw)
+        frames.extend(splitter.close())
+    finally:
+        if was_enabled:
+            gc.enable()
     return frames
 
 

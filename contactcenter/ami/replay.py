@@ -52,6 +52,7 @@ class _Segment:
     login_response: bytes | None
     body: bytes
     offset: int  # where the body starts in the whole capture
+    segment_start: int = 0  # where the segment (its banner) starts in the whole capture
     # each recorded frame of the body: start and end offsets within body
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
@@ -77,7 +78,8 @@ def _prepare(segment: bytes, offset: int) -> _Segment:
     if m is not None and segment.startswith(b"Response:", pos):
         login = segment[pos:m.end()]
         pos = m.end()
-    seg = _Segment(banner=banner, login_response=login, body=segment[pos:], offset=offset + pos)
+    seg = _Segment(banner=banner, login_response=login, body=segment[pos:], offset=offset + pos,
+                   segment_start=offset)
     start = 0
     for m in _FRAME_END.finditer(seg.body):
         seg.starts.append(start)
@@ -330,6 +332,8 @@ class ReplayServer:
         started = loop.time()
         first_stamp: float | None = None
         drop_rel = (self.drop_at - seg.offset) if self.drop_at is not None else None
+        if drop_rel is not None and drop_rel < 0 and self.drop_at >= seg.segment_start:
+            drop_rel = 0  # inside the greeting or login answer: drop before the first event
         body = seg.body
         seg_index = self._seg_index
 

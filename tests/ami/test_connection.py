@@ -273,3 +273,24 @@ def test_backoff_doubles_is_capped_and_jittered():
         [0.5, 1, 2, 4, 8, 16, 30, 30], rel=1e-5)
     assert backoff_delay(3, 0.5, 30, 0.0) == 2.0  # jitter never goes below half
     assert backoff_delay(100, 0.5, 30, 0.5) == 22.5
+
+
+@run_async()
+async def test_a_late_pong_behind_flowing_data_is_not_a_dead_connection():
+    server = FakeAsterisk()
+    server.withhold_pong = {1}
+    await server.start()
+    rec = Recorder()
+    link = await _link(server, rec, ping_interval_s=0.1, pong_timeout_s=0.3)
+    await link.start()
+    # events keep flowing on connection 1 although its Pongs never come
+    for i in range(40):
+        await server.push(frame(("Event", "RTCPSent"), ("Seq", str(i))))
+        await asyncio.sleep(0.02)
+    assert rec.connects == [1] and rec.disconnects == []
+    assert len(server.actions_named("Ping", conn=1)) >= 2
+    # when the data stops too, the connection is declared dead
+    await _wait(lambda: rec.connects == [1, 2], timeout=5)
+    assert rec.disconnects[0][1].startswith("no answer to Ping")
+    await link.close()
+    await server.stop()

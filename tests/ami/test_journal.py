@@ -151,3 +151,14 @@ def test_hold_buffer_is_bounded_and_says_so(sqlite_url, tmp_path, caplog):
     db.make_engine(sqlite_url).dispose()
     assert journal.flush(force=True) is True
     assert [f.raw for f in journal.read()] == [f.raw for f in frames[10:30]]
+
+
+def test_nul_bytes_in_a_frame_do_not_break_the_journal(db_url):
+    [frame] = FrameSplitter().feed(b"Event: Bad\x00Name\r\nno colon \x00 here\r\n\r\n")
+    journal = Journal(db_url, "test")
+    [id_] = journal.append([frame])
+    with db.session_scope(db_url) as s:
+        row = s.execute(select(JournalEntry.event, JournalEntry.status, JournalEntry.raw)).one()
+    assert row.event == "Bad\\0Name" and row.status == "malformed"
+    assert bytes(row.raw) == b"Event: Bad\x00Name\r\nno colon \x00 here\r\n\r\n"
+    assert [f.journal_id for f in journal.read()] == [id_]

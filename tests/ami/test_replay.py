@@ -180,3 +180,12 @@ def test_replay_into_the_journal_keeps_every_byte(db_url):
     assert [f.status for f in back].count("truncated") == 1
     assert {f.connection for f in back} == {1, 2}
     assert sum(1 for f in back if f.is_banner) == 2
+
+
+def test_drop_inside_the_greeting_drops_before_the_first_event():
+    raw = open_capture_bytes(CAPTURES / "busy")
+    result, got, _ = _replay(CAPTURES / "busy", drop_at=10)
+    assert result.drops == 1 and result.connections == 2
+    first = [f for f in got if f.connection == 1]
+    assert [f.kind for f in first] == ["banner", "message"]  # greeting and login answer only
+    assert _records(got) == _records(parse_all(raw))
