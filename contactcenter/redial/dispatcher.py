@@ -176,8 +176,10 @@ class CallbackDispatcher:
             return
         reading = originate_result(message)
         with session_scope(self.db_url) as session:
+            # every dispatcher connected to Asterisk sees this event: the row lock makes one of
+            # them apply it and the others find it applied
             attempt = session.execute(select(CallbackAttempt).where(CallbackAttempt.action_id == action_id)
-                                      ).scalars().first()
+                                      .with_for_update()).scalars().first()
             if attempt is None or attempt.originate_response is not None:
                 return  # not ours, or seen already
             attempt.originate_response = reading.response

@@ -136,14 +136,15 @@ def _answered_call(session: Session, record: CallRecord, now: dt.datetime) -> No
         log.info("callback %s closed: %s got through on call %s", task.id, mask(record.caller), record.call_id)
 
 
-def attempt_by_callback_id(session: Session, callback_id: str) -> CallbackAttempt | None:
-    return session.execute(
-        select(CallbackAttempt).where(CallbackAttempt.callback_id == callback_id)
-    ).scalars().first()
+def attempt_by_callback_id(session: Session, callback_id: str, *, lock: bool = False) -> CallbackAttempt | None:
+    stmt = select(CallbackAttempt).where(CallbackAttempt.callback_id == callback_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).scalars().first()
 
 
 def _callback_call(session: Session, record: CallRecord, settings, now: dt.datetime) -> None:
-    attempt = attempt_by_callback_id(session, record.callback_id)
+    attempt = attempt_by_callback_id(session, record.callback_id, lock=True)
     if attempt is None:
         log.warning("callback call %s carries unknown CALLBACK_ID %r", record.call_id, record.callback_id)
         return
