@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import String, cast, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from contactcenter.ami.originate import (DEFAULT_CALLER_ID, CallbackDial, check_action, originate_action,
@@ -67,6 +67,9 @@ class DispatcherConfig:
     # an attempt with no word from Asterisk for this long is checked against live channels
     stale_sent_s: float = 120.0
     stale_answered_s: float = 4 * 3600.0
+    # an attempt younger than this is never settled for lack of a live channel: its Originate
+    # may still be on its way to Asterisk (another dispatcher, or ours before a crash)
+    settle_grace_s: float = 20.0
     name: str = "main"
 
     @classmethod
@@ -74,7 +77,7 @@ class DispatcherConfig:
         conf = (getattr(settings, "extra", None) or {}).get("redial", {}) or {}
         hotline = getattr(settings, "hotline_number", "12345") or "12345"
         cfg = cls(caller_id=f'"Hotline Callback" <{hotline}>')
-        for key in ("interval_s", "stale_sent_s", "stale_answered_s"):
+        for key in ("interval_s", "stale_sent_s", "stale_answered_s", "settle_grace_s"):
             if key in conf:
                 setattr(cfg, key, float(conf[key]))
         for key in ("reserve_seats", "max_in_flight", "originate_timeout_ms"):
@@ -176,8 +179,10 @@ class CallbackDispatcher:
             return
         reading = originate_result(message)
         with session_scope(self.db_url) as session:
+            # every dispatcher connected to Asterisk sees this event: the row lock makes one of
+            # them apply it and the others find it applied
             attempt = session.execute(select(CallbackAttempt).where(CallbackAttempt.action_id == action_id)
-                                      ).scalars().first()
+                                      .with_for_update()).scalars().first()
             if attempt is None or attempt.originate_response is not None:
                 return  # not ours, or seen already
             attempt.originate_response = reading.response
@@ -212,6 +217,7 @@ class CallbackDispatcher:
         live = {m.chanvar("CALLBACK_ID") for m in live_channels if m.chanvar("CALLBACK_ID")}
         now = self.clock()
         settled: list[int] = []
+        young = 0
         from contactcenter.cdr.models import Call
 
         with session_scope(self.db_url) as session:
@@ -223,6 +229,11 @@ class CallbackDispatcher:
                 age = (now - attempt.started_at).total_seconds()
                 limit = self.config.stale_answered_s if attempt.state == "seat_answered" else self.config.stale_sent_s
                 if only_stale and age < limit:
+                    continue
+                if age < self.config.settle_grace_s:
+                    # just claimed, maybe by another dispatcher whose Originate is on its way:
+                    # look again on a later round
+                    young += 1
                     continue
                 call_result = attempt.call_result
                 if call_result is None:
@@ -242,7 +253,8 @@ class CallbackDispatcher:
                 settled.append(attempt.id)
         if settled:
             log.info("reconcile settled %d callback attempt(s) with no live channel", len(settled))
-        self._reconciled = True
+        if not only_stale:
+            self._reconciled = young == 0
         return settled
 
     # ------------------------------------------------------------ one round
@@ -344,7 +356,7 @@ class CallbackDispatcher:
             if postgres:
                 stmt = stmt.with_for_update(skip_locked=True, of=CallbackTask)
             tasks = session.execute(stmt).scalars().all()
-            seats = iter(slots)
+            dialable: dict[int, str] = {}
             for task in tasks:
                 if P.is_expired(task.first_missed_at, now, self.policy):
                     task.status, task.reason, task.closed_at = P.GAVE_UP, "expired", now
@@ -355,24 +367,34 @@ class CallbackDispatcher:
                     task.status, task.reason, task.closed_at = P.INVALID_NUMBER, reading.reason, now
                     task.next_attempt_at, task.updated_at = None, now
                     continue
-                # the conditional update is what makes the claim safe on SQLite too
-                won = session.execute(update(CallbackTask).where(CallbackTask.id == task.id,
-                                                                 CallbackTask.status == P.PENDING)
-                                      .values(status=P.DIALING, last_attempt_at=now, updated_at=now)
-                                      .execution_options(synchronize_session=False)).rowcount
-                if won != 1:
-                    continue
-                seat = next(seats, None)
-                if seat is None:
-                    break
-                seq = (session.execute(select(CallbackAttempt.seq).where(CallbackAttempt.task_id == task.id)
-                                       .order_by(CallbackAttempt.seq.desc()).limit(1)).scalar() or 0) + 1
-                attempt = CallbackAttempt(task_id=task.id, seq=seq, number=task.number, seat=seat,
-                                          action_id=f"callback-{task.id}-{seq}", state="sending", started_at=now)
-                session.add(attempt)
-                session.flush()
-                attempt.callback_id = f"cb{attempt.id}"
-                claimed.append(Claimed(task.id, attempt.id, seq, seat, reading.dial, task.number))
+                dialable[task.id] = reading.dial
+            if not dialable:
+                return []
+            session.flush()
+            # the conditional update is what makes the claim safe on SQLite too (and it
+            # costs one statement for the whole round)
+            won = set(session.execute(
+                update(CallbackTask).where(CallbackTask.id.in_(list(dialable)), CallbackTask.status == P.PENDING)
+                .values(status=P.DIALING, last_attempt_at=now, updated_at=now)
+                .returning(CallbackTask.id).execution_options(synchronize_session=False)).scalars())
+            last_seq = dict(session.execute(select(CallbackAttempt.task_id, func.max(CallbackAttempt.seq))
+                                            .where(CallbackAttempt.task_id.in_(list(won)))
+                                            .group_by(CallbackAttempt.task_id)).all()) if won else {}
+            rows = []
+            for task, seat in zip([t for t in tasks if t.id in won], slots):
+                seq = (last_seq.get(task.id) or 0) + 1
+                rows.append({"task_id": task.id, "seq": seq, "number": task.number, "seat": seat,
+                             "action_id": f"callback-{task.id}-{seq}", "state": "sending", "started_at": now})
+            if not rows:
+                return []
+            ids = session.execute(insert(CallbackAttempt).returning(CallbackAttempt.id, sort_by_parameter_order=True),
+                                  rows).scalars().all()
+            session.execute(update(CallbackAttempt).where(CallbackAttempt.id.in_(ids))
+                            .values(callback_id=literal("cb") + cast(CallbackAttempt.id, String))
+                            .execution_options(synchronize_session=False))
+            for attempt_id, row in zip(ids, rows):
+                claimed.append(Claimed(row["task_id"], attempt_id, row["seq"], row["seat"], dialable[row["task_id"]],
+                                       row["number"]))
         return claimed
 
     def _lock_seats(self, session: Session, seats: list[str]) -> list[str]:

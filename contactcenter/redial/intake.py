@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from contactcenter.cdr.records import ANSWERED, CALLBACK, INBOUND, CallRecord
+from contactcenter.db import UTCDateTime
 from contactcenter.numbers import mask, read_number
 from contactcenter.redial import policy as P
 from contactcenter.redial.models import CallbackAttempt, CallbackMissedCall, CallbackTask, DoNotCall
@@ -58,16 +59,40 @@ def open_task_for(session: Session, number: str, *, lock: bool = False) -> Callb
     return session.execute(stmt).scalars().first()
 
 
+# Everything a missed call needs to know, in one round trip (plain SQL: this runs for every
+# missed call on the listener's path). COALESCE keeps SQLite off the (outcome, started_at)
+# index, which would scan every answered call since the miss; the caller index finds this
+# caller's few calls at once.
+_LOOKUPS = text("""
+SELECT
+  (SELECT task_id FROM callback_missed_call WHERE call_id = :call_id) AS seen,
+  (SELECT id FROM callback_task WHERE number = :number AND status IN ('pending', 'dialing')
+     ORDER BY id LIMIT 1) AS open_id,
+  (SELECT number FROM do_not_call WHERE number = :number) AS blocked,
+  (SELECT call_id FROM call WHERE caller = :number AND direction = 'inbound'
+     AND COALESCE(outcome, '') = 'answered' AND started_at > :started AND call_id != :call_id LIMIT 1) AS later
+""").bindparams(bindparam("started", type_=UTCDateTime))
+
+
+def _lookups(session: Session, record: CallRecord) -> tuple:
+    """(this call's entry if already seen, the caller's open entry, on the do-not-call list?,
+    a later answered call from the caller that closed first — calls may close out of order)."""
+    row = session.execute(_LOOKUPS, {"call_id": record.call_id, "number": record.caller or "",
+                                     "started": record.started_at}).one()
+    if not record.caller:
+        return row[0], None, False, None
+    return row[0], row[1], row[2] is not None, row[3]
+
+
 def _missed_call(session: Session, record: CallRecord, settings, now: dt.datetime) -> None:
-    if session.get(CallbackMissedCall, record.call_id) is not None:
+    seen, open_id, blocked, answered_later = _lookups(session, record)
+    if seen is not None:
         return  # already on the list
     policy = policy_for(settings)
     missed_at = record.started_at
     ended_at = record.ended_at or record.started_at
     number = record.caller
-    task: CallbackTask | None = None
-    if number:
-        task = open_task_for(session, number)
+    task = session.get(CallbackTask, open_id) if open_id is not None else None
     if task is not None:
         task.missed_calls = [*task.missed_calls, record.call_id]
         task.last_missed_at = max(task.last_missed_at, missed_at)
@@ -84,7 +109,6 @@ def _missed_call(session: Session, record: CallRecord, settings, now: dt.datetim
         reason = None
         if not number:
             reason = read_number(record.caller_raw, settings).reason or "withheld"
-        blocked = bool(number) and session.get(DoNotCall, number) is not None
         decision = P.new_task(ended_at, number_valid=bool(number), reason=reason, blocked=blocked, policy=policy)
         task = CallbackTask(
             number=number, status=decision.status, missed_calls=[record.call_id], first_missed_at=missed_at,
@@ -94,26 +118,12 @@ def _missed_call(session: Session, record: CallRecord, settings, now: dt.datetim
         )
         if decision.status not in P.OPEN_STATUSES:
             task.closed_at = now
+        elif answered_later is not None:
+            _close_got_through(task, answered_later, now)
         session.add(task)
         session.flush()
-        if number and decision.status == P.PENDING:
-            _close_if_already_through(session, task, record, now)
         log.info("missed call %s: callback %s %s (%s)", record.call_id, task.id, task.status, mask(number))
     session.add(CallbackMissedCall(call_id=record.call_id, task_id=task.id, missed_at=missed_at))
-
-
-def _close_if_already_through(session: Session, task: CallbackTask, record: CallRecord, now: dt.datetime) -> None:
-    """Calls may close out of order: if the caller already got through on a later call that
-    closed before this miss did, nothing is owed."""
-    from contactcenter.cdr.models import Call
-
-    later = session.execute(
-        select(Call.call_id).where(Call.caller == task.number, Call.direction == INBOUND,
-                                   Call.outcome == ANSWERED, Call.started_at > record.started_at,
-                                   Call.call_id != record.call_id).limit(1)
-    ).scalar()
-    if later is not None:
-        _close_got_through(task, later, now)
 
 
 def _close_got_through(task: CallbackTask, call_id: str, now: dt.datetime) -> None:
@@ -124,26 +134,33 @@ def _close_got_through(task: CallbackTask, call_id: str, now: dt.datetime) -> No
     task.updated_at = now
 
 
+_OPEN_TASK_ID = text("SELECT id FROM callback_task WHERE number = :number AND status IN ('pending', 'dialing') "
+                     "ORDER BY id LIMIT 1")
+
+
 def _answered_call(session: Session, record: CallRecord, now: dt.datetime) -> None:
     if not record.caller:
         return
-    task = open_task_for(session, record.caller)
-    if task is None:
+    # most answered calls owe nothing: one cheap lookup before loading anything
+    task_id = session.execute(_OPEN_TASK_ID, {"number": record.caller}).scalar()
+    if task_id is None:
         return
+    task = session.get(CallbackTask, task_id)
     if P.cancels_on_answered(status=task.status, first_missed_at=task.first_missed_at,
                              answered_call_started_at=record.started_at):
         _close_got_through(task, record.call_id, now)
         log.info("callback %s closed: %s got through on call %s", task.id, mask(record.caller), record.call_id)
 
 
-def attempt_by_callback_id(session: Session, callback_id: str) -> CallbackAttempt | None:
-    return session.execute(
-        select(CallbackAttempt).where(CallbackAttempt.callback_id == callback_id)
-    ).scalars().first()
+def attempt_by_callback_id(session: Session, callback_id: str, *, lock: bool = False) -> CallbackAttempt | None:
+    stmt = select(CallbackAttempt).where(CallbackAttempt.callback_id == callback_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).scalars().first()
 
 
 def _callback_call(session: Session, record: CallRecord, settings, now: dt.datetime) -> None:
-    attempt = attempt_by_callback_id(session, record.callback_id)
+    attempt = attempt_by_callback_id(session, record.callback_id, lock=True)
     if attempt is None:
         log.warning("callback call %s carries unknown CALLBACK_ID %r", record.call_id, record.callback_id)
         return

@@ -61,6 +61,7 @@ class AmiTestServer:
     originates: Counter = field(default_factory=Counter)
     originate_actions: list = field(default_factory=list)
     max_concurrent_per_number: Counter = field(default_factory=Counter)
+    max_concurrent_per_seat: Counter = field(default_factory=Counter)
     live: dict = field(default_factory=dict)  # unique id -> LiveChannel
     ended: list = field(default_factory=list)
     logins: int = 0
@@ -176,6 +177,8 @@ class AmiTestServer:
         ch = LiveChannel(channel=f"PJSIP/{seat}-{n:08x}", unique_id=uid, callback_id=variables.get("CALLBACK_ID", ""),
                          number=number)
         self.live[uid] = ch
+        on_seat = sum(1 for c in self.live.values() if c.channel.startswith(f"PJSIP/{seat}-"))
+        self.max_concurrent_per_seat[seat] = max(self.max_concurrent_per_seat[seat], on_seat)
         busy_now = sum(1 for c in self.live.values() if c.number == number)
         self.max_concurrent_per_number[number] = max(self.max_concurrent_per_number[number], busy_now)
         task = asyncio.get_running_loop().create_task(self._run_call(ch, seat, aid, frame))

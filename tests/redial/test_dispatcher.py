@@ -205,15 +205,20 @@ def test_restart_while_dialling_reconciles_before_dialling_again(make_rig, db_ur
             await asyncio.sleep(0.01)
             second = await rig.dispatcher(seats=["8001", "8002"], name="second")
             clock.advance(seconds=5)
+            early = await second.run_round()  # within the grace period nothing is settled
+            early_attempts = attempts(db_url)
+            clock.advance(seconds=20)
             report = await second.run_round()
             originates_after_restart = dict(rig.server.originates)
             clock.advance(minutes=1)
             later = await second.run_round()
             rig.server.release()
             await rig.server.idle()
-            return report, originates_after_restart, later, dict(rig.server.originates), rig.server.max_concurrent_per_number
+            return (early, early_attempts, report, originates_after_restart, later, dict(rig.server.originates),
+                    rig.server.max_concurrent_per_number)
 
-    report, after_restart, later, originates, concurrent = asyncio.run(scenario())
+    early, early_attempts, report, after_restart, later, originates, concurrent = asyncio.run(scenario())
+    assert early.dialled == [] and [a[5] for a in early_attempts] == ["sent", "sent"]
     # the live call is left alone; the vanished one is settled (seat side, not counted)
     assert report.dialled == []
     assert after_restart == {"13900001000": 1, "13900001001": 1}
