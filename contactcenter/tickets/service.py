@@ -101,7 +101,7 @@ _NUMBER = re.compile(r"^\d{3,20}$")
 def _caller_number(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    digits = re.sub(r"[\s\-()]", "", str(value))
+    digits = re.sub(r"[ \-()]", "", str(value).strip(" "))
     if digits.startswith("+86"):
         digits = digits[3:]
     if not _NUMBER.match(digits):
