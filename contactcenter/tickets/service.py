@@ -38,6 +38,7 @@ from contactcenter.tickets.workflow import (Actor, InvalidInput, OrderState, Per
                                             TransitionNotAllowed, WorkflowError)
 
 log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not ours to print
 
 __all__ = [
     "Actor", "WorkflowError", "InvalidInput", "UnknownUnit", "NotFound", "TransitionNotAllowed",
