@@ -1,5 +1,99 @@
-"""Call-logging verbs: replay, calls, callbacks, listen (filled in with the listener)."""
+"""Call-logging verbs: `replay`, `calls`, `listen`."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
 
 
 def register(sub, common) -> None:
-    pass
+    p = sub.add_parser("calls", parents=[common], help="one record per call, oldest first")
+    p.add_argument("--from", dest="since", metavar="T", help="ISO date or time (UTC), inclusive")
+    p.add_argument("--to", dest="until", metavar="T", help="ISO date or time (UTC), exclusive")
+    p.add_argument("--format", choices=["jsonl", "csv", "table"], default="table")
+    p.set_defaults(func=_calls)
+
+    p = sub.add_parser("replay", parents=[common], help="replay a recorded AMI stream through the listener")
+    p.add_argument("capture", help="a capture folder (holding ami.raw or ami.raw.gz) or an ami.raw file")
+    p.add_argument("--speed", default="max", help="'max' (default) or a factor of real time, e.g. 10")
+    p.add_argument("--chunk-size", type=int, default=None, help="serve the bytes in chunks of this size")
+    p.add_argument("--drop-at", type=int, default=None, help="drop the connection once at this byte offset")
+    p.set_defaults(func=_replay)
+
+    p = sub.add_parser("listen", parents=[common], help="live listener and callback dispatcher on CONTACTCENTER_AMI_URL")
+    p.set_defaults(func=_listen)
+
+
+def parse_when(value: str | None, *, end: bool = False) -> dt.datetime | None:
+    """`2026-12-03` or `2026-12-03T08:00` (UTC unless an offset is given)."""
+    from contactcenter.cli import CliError
+
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            when = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+            return when + dt.timedelta(days=1) if end else when
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(f"not a date or time: {value!r} (use 2026-12-03 or 2026-12-03T08:00)") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def _calls(args) -> int:
+    from contactcenter.cdr.queries import call_records
+    from contactcenter.cli import settings_from
+    from contactcenter.db import ensure_schema, session_scope
+
+    url = settings_from(args).db_url
+    ensure_schema(url)
+    with session_scope(url) as session:
+        rows = call_records(session, since=parse_when(args.since), until=parse_when(args.until, end=True))
+    out = sys.stdout
+    if args.format == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif args.format == "csv":
+        keys = list(rows[0]) if rows else []
+        writer = csv.DictWriter(out, fieldnames=keys or ["call_id"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        cols = ["started_at", "call_id", "direction", "caller", "outcome", "stage", "answered_by", "wait_s", "talk_s"]
+        print("  ".join(f"{c:<10}" for c in cols))
+        for row in rows:
+            print("  ".join(f"{'' if row[c] is None else row[c]!s:<10}" for c in cols))
+        print(f"{len(rows)} call(s)")
+    return 0
+
+
+def _replay(args) -> int:
+    import asyncio
+
+    from contactcenter.cli import CliError, settings_from
+    from contactcenter.replaying import replay_capture
+
+    settings = settings_from(args)
+    speed = None
+    if args.speed != "max":
+        try:
+            speed = float(args.speed)
+        except ValueError:
+            raise CliError("--speed takes 'max' or a number") from None
+    summary = asyncio.run(replay_capture(args.capture, settings, speed=speed, chunk_size=args.chunk_size,
+                                         drop_at=args.drop_at))
+    print(f"replayed {summary['messages']} messages over {summary['connections']} connection(s): "
+          f"{summary['calls_closed']} call(s) closed, {summary['calls_open']} still open at the end of the stream")
+    return 0
+
+
+def _listen(args) -> int:
+    import asyncio
+
+    from contactcenter.cli import settings_from
+    from contactcenter.live import run_listener
+
+    asyncio.run(run_listener(settings_from(args)))
+    return 0
