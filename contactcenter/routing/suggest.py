@@ -14,6 +14,7 @@ Every suggestion carries the reasons that produced it, to be shown to the operat
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,6 +22,7 @@ from typing import Iterable
 
 import jieba
 
+jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not ours to print
 FALLBACK_CODE = "C01"  # the city proper takes what nothing else claims
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter.db import Base, UTCDateTime
 
@@ -100,5 +100,8 @@ class WorkOrderEvent(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_unit.id"))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # lets an order and its first events be written in one flush (fewer round trips)
+    order: Mapped[WorkOrder] = relationship(lazy="raise")
 
     __table_args__ = (Index("work_order_event__idx__action_unit_id", "action", "unit_id"),)

@@ -38,6 +38,7 @@ from contactcenter.tickets.workflow import (Actor, InvalidInput, OrderState, Per
                                             TransitionNotAllowed, WorkflowError)
 
 log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not ours to print
 
 __all__ = [
     "Actor", "WorkflowError", "InvalidInput", "UnknownUnit", "NotFound", "TransitionNotAllowed",
@@ -101,7 +102,7 @@ _NUMBER = re.compile(r"^\d{3,20}$")
 def _caller_number(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    digits = re.sub(r"[\s\-()]", "", str(value))
+    digits = re.sub(r"[ \-()]", "", str(value).strip(" "))
     if digits.startswith("+86"):
         digits = digits[3:]
     if not _NUMBER.match(digits):
@@ -208,7 +209,7 @@ def order_dict(order: WorkOrder, viewer: Actor, now: dt.datetime | None = None,
 def _event(order: WorkOrder, at: dt.datetime, action: str, from_status: str | None, to_status: str,
            actor: Actor, unit_id: int | None = None, note: str | None = None,
            data: dict | None = None) -> WorkOrderEvent:
-    return WorkOrderEvent(work_order_id=order.id, at=at, action=action, from_status=from_status,
+    return WorkOrderEvent(order=order, at=at, action=action, from_status=from_status,
                           to_status=to_status, actor_role=actor.role, actor_name=actor.name,
                           unit_id=unit_id, note=note, data=data or {})
 
@@ -228,11 +229,14 @@ def create_order(session: Session, actor: Actor, now: dt.datetime, *, channel: s
                  category: str, subject: str, description: str, caller_number: str | None = None,
                  caller_name: str | None = None, call_id: str | None = None, county: str | None = None,
                  town: str | None = None, address: str | None = None, important: bool = False,
-                 complex_case: bool = False) -> dict:
+                 complex_case: bool = False, dispatch_to: int | None = None,
+                 time_limit_days: int | None = None) -> dict:
     """Register a request (intake from a call, the web form or SMS). Returns the new order.
 
     `call_id` links a phone order to the call record (`call.call_id`, Asterisk's Linkedid);
-    it is required for channel `phone`. Roles: operator, admin, system (web form / SMS)."""
+    it is required for channel `phone`. Roles: operator, admin, system (web form / SMS).
+    With `dispatch_to` (a unit id) the order is dispatched at once, as an operator does while
+    the caller is still on the line: same checks and events as `dispatch`, one write."""
     _aware(now)
     if actor.role not in INTAKE_ROLES:
         raise PermissionDenied(f"a {actor.role} may not register work orders")
@@ -255,13 +259,24 @@ def create_order(session: Session, actor: Actor, now: dt.datetime, *, channel: s
         address=_text(address, "address", MAX_ADDRESS, required=False),
         important=bool(important), complex_case=bool(complex_case),
     )
+    decision = None
+    if dispatch_to is not None:
+        _unit_or_fail(session, dispatch_to)
+        decision = wf.decide(OrderState("new", important=values["important"], order_type=order_type,
+                                        complex_case=values["complex_case"]),
+                             "dispatch", actor, now, unit_id=dispatch_to, time_limit_days=time_limit_days)
     order = WorkOrder(**values, status="new", approved=False, extension_days=0, return_count=0,
                       redo_count=0, kb_article_ids=[], created_by=actor.name, created_at=now, updated_at=now,
                       search_tokens=search_tokens(values["subject"], values["description"], values["county"],
                                                   values["town"], values["address"]))
     session.add(order)
-    session.flush()
     session.add(_event(order, now, "create", None, "new", actor, data={"channel": channel}))
+    if decision is not None:
+        for key, value in decision.changes.items():
+            setattr(order, key, value)
+        order.status = decision.to_status
+        session.add(_event(order, now, "dispatch", "new", decision.to_status, actor, decision.unit_id,
+                           decision.note))
     session.flush()
     log.info("work order %s created by %s (%s) from %s, caller %s", order.id, actor.name, actor.role,
              channel, mask_number(order.caller_number))

@@ -247,3 +247,21 @@ def test_caller_summary_counts_orders_callbacks_and_recent_calls(db_url, units):
             "open_orders": 1, "callback_pending": True, "recent_calls": 2, "repeat_caller": True}
         assert service.caller_summary(s, "13811112222", NOW) == {
             "open_orders": 0, "callback_pending": False, "recent_calls": 0, "repeat_caller": False}
+
+
+def test_create_and_dispatch_in_one_step(db_url, units):
+    with session_scope(db_url) as s:
+        o = new_order(s, dispatch_to=units["C01"], time_limit_days=1)
+        assert (o["status"], o["unit_id"]) == ("dispatched", units["C01"])
+        assert o["due_at"] == dt.datetime(2026, 12, 2, 15, 59, 59, tzinfo=UTC)
+        full = service.get_order(s, o["id"], OPERATOR, NOW)
+        assert [(e["action"], e["from"], e["to"], e["unit_id"]) for e in full["history"]] == [
+            ("create", None, "new", None), ("dispatch", "new", "dispatched", units["C01"])]
+    with pytest.raises(service.UnknownUnit):
+        with session_scope(db_url) as s:
+            new_order(s, dispatch_to=4242)
+    with pytest.raises(service.TransitionNotAllowed, match="approved by a city leader"):
+        with session_scope(db_url) as s:
+            new_order(s, dispatch_to=units["C01"], important=True)
+    with session_scope(db_url) as s:
+        assert count_rows(s) == (1, 2)

@@ -1,0 +1,3 @@
+from contactcenter.agi.main import main
+
+raise SystemExit(main())
