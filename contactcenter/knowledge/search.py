@@ -26,7 +26,7 @@ QUERY_STOPWORDS = frozenset(
     能不能 是不是 有没有 会 该 应该 怎么 怎么办 怎样 怎么样 如何 咋 咋办 咋弄 哪 哪里 哪儿 在哪 在哪里 什么 啥
     多少 几 多久 请问 问 问下 问一下 一下 咨询 办 办理 弄 去 给 把 被 对 从 到 吧 个 些 这 那 这个 那个 还 就 都 也
     不 没 没有 了解 知道 告诉 问题 情况 事 事情 能管 谁管 找谁 为啥
-    为什么 咋回事 咋样 行不行 行吗 好 多长时间 一般 很 太 特别 老是 总是 突然 没人 没人管 不管 一直 来""".split()
+    为什么 咋回事 咋样 行不行 行吗 好 多长时间 一般 很 太 特别 老是 总是 突然 没人 没人管 不管 一直 来 出""".split()
 )
 
 _WORD_CHARS = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -142,6 +142,7 @@ class QueryGroup:
     terms: tuple[str, ...]
     prefix: bool = False
     split: tuple[tuple[str, ...], ...] = ()
+    split_prefixes: tuple[str, ...] = ()  # lone characters of the split, matched as word starts
 
 
 @dataclass(frozen=True)
@@ -153,14 +154,17 @@ class ParsedQuery:
         return not self.groups
 
     def highlight_terms(self) -> list[str]:
-        terms = {t for g in self.groups for t in g.terms}
-        terms.update(t for g in self.groups for part in g.split for t in part)
+        """Terms to mark in snippets, longest first. A lone-character prefix is marked only when the
+        query has nothing else (marking every 保 in a text helps nobody)."""
+        whole = [g for g in self.groups if not g.prefix] or list(self.groups)
+        terms = {t for g in whole for t in g.terms}
+        terms.update(t for g in whole for part in g.split for t in part if t not in g.split_prefixes)
         return sorted(terms, key=len, reverse=True)
 
 
 def _split_compound(word: str) -> list[str]:
-    """The best cut of a compound into two or more shorter words (jieba's own cut of each side),
-    keeping only the parts of two characters or more; [] when no cut gives such a part."""
+    """The best cut of a compound into two or more shorter words (jieba's own cut of each side,
+    fewest lone characters first), stop words left out; [] when no part of two characters is left."""
     best: tuple | None = None
     for i in range(1, len(word)):
         parts = SEGMENTER.words(word[:i]) + SEGMENTER.words(word[i:])
@@ -171,7 +175,8 @@ def _split_compound(word: str) -> list[str]:
             best = (key, parts)
     if best is None:
         return []
-    return [p for p in best[1] if len(p) > 1 and p not in QUERY_STOPWORDS]
+    parts = [p for p in best[1] if p not in QUERY_STOPWORDS]
+    return parts if any(len(p) > 1 for p in parts) else []
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -187,11 +192,13 @@ def parse_query(text: str) -> ParsedQuery:
             group = QueryGroup((word,), prefix=True)
         else:
             split: tuple[tuple[str, ...], ...] = ()
+            prefixes: tuple[str, ...] = ()
             if len(word) >= 3 and _CJK.match(word):
                 parts = _split_compound(word)
                 if parts:
                     split = tuple(SEGMENTER.synonyms_of(p) for p in parts)
-            group = QueryGroup(synonyms, split=split)
+                    prefixes = tuple(p for p in parts if len(p) == 1 and len(SEGMENTER.synonyms_of(p)) == 1)
+            group = QueryGroup(synonyms, split=split, split_prefixes=prefixes if split else ())
         if group.terms not in seen:
             seen.add(group.terms)
             groups.append(group)
@@ -203,8 +210,9 @@ def _render(query: ParsedQuery, all_groups: bool, quote, prefix, and_, or_) -> s
     for group in query.groups:
         alternatives = [prefix(t) if group.prefix else quote(t) for t in group.terms]
         if group.split:
-            alternatives.append("(" + and_.join("(" + or_.join(quote(t) for t in part) + ")"
-                                                 for part in group.split) + ")")
+            alternatives.append("(" + and_.join(
+                "(" + or_.join(prefix(t) if part == (t,) and t in group.split_prefixes else quote(t) for t in part) + ")"
+                for part in group.split) + ")")
         parts.append("(" + or_.join(alternatives) + ")")
     return (and_ if all_groups else or_).join(parts)
 
