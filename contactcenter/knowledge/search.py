@@ -25,7 +25,8 @@ QUERY_STOPWORDS = frozenset(
     """的 了 吗 嘛 呢 啊 吧 呀 哦 么 是 有 在 和 与 及 或 我 你 他 她 它 我们 想 要 想要 需要 能 能否 可以 可不可以
     能不能 是不是 有没有 会 该 应该 怎么 怎么办 怎样 怎么样 如何 咋 咋办 咋弄 哪 哪里 哪儿 在哪 在哪里 什么 啥
     多少 几 多久 请问 问 问下 问一下 一下 咨询 办 办理 弄 去 给 把 被 对 从 到 吧 个 些 这 那 这个 那个 还 就 都 也
-    不 没 没有 了解 知道 告诉 问题 情况 事 事情""".split()
+    不 没 没有 了解 知道 告诉 问题 情况 事 事情 能管 谁管 找谁 为啥
+    为什么 咋回事 咋样 行不行 行吗 好 多长时间 一般 很 太 特别 老是 总是 突然 没人 没人管 不管 一直 来 出""".split()
 )
 
 _WORD_CHARS = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -98,6 +99,9 @@ class _Segmenter:
     def is_word(self, word: str) -> bool:
         return bool(self._ready().FREQ.get(word))
 
+    def frequency(self, word: str) -> int:
+        return self._ready().FREQ.get(word) or 0
+
     def synonyms_of(self, term: str) -> tuple[str, ...]:
         self._ready()
         return self.synonyms.get(term, (term,))
@@ -131,10 +135,14 @@ def index_terms(text: str) -> str:
 @dataclass(frozen=True)
 class QueryGroup:
     """One thing the operator asked for: any of `terms` matches; `prefix` terms match as a word start
-    (a lone character such as 报 in 医保咋报 should still find 报销)."""
+    (a lone character such as 报 in 医保咋报 should still find 报销). `split` is one more alternative
+    for a compound the articles may write apart (医保报销 → 医保 … 报销): all of its parts, each with
+    its synonyms."""
 
     terms: tuple[str, ...]
     prefix: bool = False
+    split: tuple[tuple[str, ...], ...] = ()
+    split_prefixes: tuple[str, ...] = ()  # lone characters of the split, matched as word starts
 
 
 @dataclass(frozen=True)
@@ -146,44 +154,78 @@ class ParsedQuery:
         return not self.groups
 
     def highlight_terms(self) -> list[str]:
-        terms = {t for g in self.groups for t in g.terms}
+        """Terms to mark in snippets, longest first. A lone-character prefix is marked only when the
+        query has nothing else (marking every 保 in a text helps nobody)."""
+        whole = [g for g in self.groups if not g.prefix] or list(self.groups)
+        terms = {t for g in whole for t in g.terms}
+        terms.update(t for g in whole for part in g.split for t in part if t not in g.split_prefixes)
         return sorted(terms, key=len, reverse=True)
 
 
+def _split_compound(word: str) -> list[str]:
+    """The best cut of a compound into two or more shorter words (jieba's own cut of each side,
+    fewest lone characters first), stop words left out; [] when no part of two characters is left."""
+    best: tuple | None = None
+    for i in range(1, len(word)):
+        parts = SEGMENTER.words(word[:i]) + SEGMENTER.words(word[i:])
+        singles = sum(1 for p in parts if len(p) == 1)
+        weight = sum(SEGMENTER.frequency(p) for p in parts if len(p) > 1)
+        key = (singles, len(parts), -weight)
+        if best is None or key < best[0]:
+            best = (key, parts)
+    if best is None:
+        return []
+    parts = [p for p in best[1] if p not in QUERY_STOPWORDS]
+    return parts if any(len(p) > 1 for p in parts) else []
+
+
 def parse_query(text: str) -> ParsedQuery:
-    """Operator input → groups of alternative terms. Single characters are kept only as prefixes and
-    only when they are not stop words; duplicate groups are dropped."""
+    """Operator input → groups of alternative terms. Stop words go; a word in the synonym table
+    brings its group; a lone character is kept as a prefix; a compound of three characters or more
+    may also match its parts; duplicate groups are dropped."""
     words = [w for w in SEGMENTER.words(normalise(text)) if w not in QUERY_STOPWORDS]
     groups: list[QueryGroup] = []
     seen: set[tuple[str, ...]] = set()
     for word in words:
-        if len(word) == 1 and _CJK.match(word):
+        synonyms = SEGMENTER.synonyms_of(word)
+        if len(synonyms) == 1 and len(word) == 1 and _CJK.match(word):
             group = QueryGroup((word,), prefix=True)
         else:
-            group = QueryGroup(SEGMENTER.synonyms_of(word))
+            split: tuple[tuple[str, ...], ...] = ()
+            prefixes: tuple[str, ...] = ()
+            if len(word) >= 3 and _CJK.match(word):
+                parts = _split_compound(word)
+                if parts:
+                    split = tuple(SEGMENTER.synonyms_of(p) for p in parts)
+                    prefixes = tuple(p for p in parts if len(p) == 1 and len(SEGMENTER.synonyms_of(p)) == 1)
+            group = QueryGroup(synonyms, split=split, split_prefixes=prefixes if split else ())
         if group.terms not in seen:
             seen.add(group.terms)
             groups.append(group)
     return ParsedQuery(tuple(groups))
 
 
+def _render(query: ParsedQuery, all_groups: bool, quote, prefix, and_, or_) -> str:
+    parts = []
+    for group in query.groups:
+        alternatives = [prefix(t) if group.prefix else quote(t) for t in group.terms]
+        if group.split:
+            alternatives.append("(" + and_.join(
+                "(" + or_.join(prefix(t) if part == (t,) and t in group.split_prefixes else quote(t) for t in part) + ")"
+                for part in group.split) + ")")
+        parts.append("(" + or_.join(alternatives) + ")")
+    return (and_ if all_groups else or_).join(parts)
+
+
 def fts5_match(query: ParsedQuery, all_groups: bool = True) -> str:
     """An FTS5 MATCH expression. Terms are double-quoted strings holding only letters, digits and CJK,
     so operator input can never be read as FTS5 syntax."""
-    parts = []
-    for group in query.groups:
-        alternatives = [f'"{t}"*' if group.prefix else f'"{t}"' for t in group.terms]
-        parts.append("(" + " OR ".join(alternatives) + ")")
-    return (" AND " if all_groups else " OR ").join(parts)
+    return _render(query, all_groups, lambda t: f'"{t}"', lambda t: f'"{t}"*', " AND ", " OR ")
 
 
 def pg_tsquery(query: ParsedQuery, all_groups: bool = True) -> str:
     """A tsquery text for to_tsquery('simple', ...); lexemes are quoted and hold only word characters."""
-    parts = []
-    for group in query.groups:
-        alternatives = [f"'{t}':*" if group.prefix else f"'{t}'" for t in group.terms]
-        parts.append("(" + " | ".join(alternatives) + ")")
-    return (" & " if all_groups else " | ").join(parts)
+    return _render(query, all_groups, lambda t: f"'{t}'", lambda t: f"'{t}':*", " & ", " | ")
 
 
 def _normalised_with_map(text: str) -> tuple[str, list[int]]:

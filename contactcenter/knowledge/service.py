@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -32,6 +33,8 @@ QUERY_MAX = 100
 # SQLite bm25() takes one weight per FTS column; PostgreSQL ts_rank takes {D, C, B, A}.
 SQLITE_WEIGHTS = (10.0, 4.0, 1.0)
 PG_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+PG_NORMALISATION = 0
+PG_IDF_SCALE = 0.1  # chosen on the labelled set: 0.05–0.2 all reach recall@5 ≥ 0.97
 
 
 class ArticleInvalid(ValueError):
@@ -257,8 +260,20 @@ def list_articles(session: Session, *, category: str | None = None, status: str 
     return [_view(r, day) for r in session.scalars(stmt.limit(max(1, min(limit, 500))).offset(max(0, offset)))]
 
 
+def _pg_idf(session: Session, query: kb_text.ParsedQuery) -> list[float]:
+    """BM25-style inverse document frequency of each query group on PostgreSQL, whose ts_rank looks
+    at one document only: without it a common word (补贴, 办理) outweighs the rare word that names
+    the subject. Each count is a GIN bitmap scan."""
+    counts = ", ".join(f"(SELECT count(*) FROM kb_article WHERE search_vector @@ to_tsquery('simple', :g{i}))"
+                       for i in range(len(query.groups)))
+    params = {f"g{i}": kb_text.pg_tsquery(kb_text.ParsedQuery((g,))) for i, g in enumerate(query.groups)}
+    row = session.execute(text(f"SELECT (SELECT count(*) FROM kb_article), {counts}"), params).one()
+    total = row[0]
+    return [math.log(1 + (total - n + 0.5) / (n + 0.5)) for n in row[1:]]
+
+
 def _candidates(session: Session, query: kb_text.ParsedQuery, all_groups: bool, limit: int,
-                include_expired: bool, today: dt.date) -> list[tuple[int, float, bool]]:
+                include_expired: bool, today: dt.date, idf: list[float] | None = None) -> list[tuple[int, float, bool]]:
     """(id, relevance, expired) of published matches, current before expired, best first."""
     dialect = session.get_bind().dialect.name
     expired_sql = "CASE WHEN a.expires_on IS NOT NULL AND a.expires_on < :today THEN 1 ELSE 0 END"
@@ -271,12 +286,19 @@ def _candidates(session: Session, query: kb_text.ParsedQuery, all_groups: bool, 
             ORDER BY expired, score DESC, a.id LIMIT :limit"""
         params = {"q": kb_text.fts5_match(query, all_groups)}
     elif dialect == "postgresql":
+        # relevance = ts_rank of the whole query (title A > keywords B > body D) plus, for each query
+        # group the article holds, that group's idf: rare words that name the subject count most
+        weights = idf if idf is not None else [0.0] * len(query.groups)
+        score = " + ".join([f"ts_rank('{PG_WEIGHTS}', a.search_vector, to_tsquery('simple', :q), {PG_NORMALISATION})"] + [
+            f"CASE WHEN a.search_vector @@ to_tsquery('simple', :g{i}) THEN {w * PG_IDF_SCALE:.6f} ELSE 0 END"
+            for i, w in enumerate(weights)])
         sql = f"""
-            SELECT a.id, ts_rank('{PG_WEIGHTS}', a.search_vector, q) AS score, {expired_sql} AS expired
-            FROM kb_article a, to_tsquery('simple', :q) q
-            WHERE a.search_vector @@ q AND a.status = 'published' {where_expired}
+            SELECT a.id, ({score}) AS score, {expired_sql} AS expired
+            FROM kb_article a
+            WHERE a.search_vector @@ to_tsquery('simple', :q) AND a.status = 'published' {where_expired}
             ORDER BY expired, score DESC, a.id LIMIT :limit"""
         params = {"q": kb_text.pg_tsquery(query, all_groups)}
+        params.update({f"g{i}": kb_text.pg_tsquery(kb_text.ParsedQuery((g,))) for i, g in enumerate(query.groups)})
     else:
         raise NotImplementedError(f"knowledge search needs SQLite or PostgreSQL, not {dialect}")
     params.update(today=today, limit=limit)
@@ -296,10 +318,11 @@ def search(session: Session, query: str, limit: int = 10, include_expired: bool 
     if parsed.empty:
         return []
     day = today or site_today()
-    found = _candidates(session, parsed, True, limit, include_expired, day)
+    idf = _pg_idf(session, parsed) if session.get_bind().dialect.name == "postgresql" else None
+    found = _candidates(session, parsed, True, limit, include_expired, day, idf)
     if len(found) < limit and len(parsed.groups) > 1:
         seen = {f[0] for f in found}
-        more = [f for f in _candidates(session, parsed, False, limit + len(found), include_expired, day)
+        more = [f for f in _candidates(session, parsed, False, limit + len(found), include_expired, day, idf)
                 if f[0] not in seen]
         # "every word" matches keep their lead, within current and within expired articles
         found = ([f for f in found if not f[2]] + [f for f in more if not f[2]]
