@@ -20,8 +20,9 @@ USERS = {
     # username: (role, unit)
     "op": ("operator", None),
     "cb": ("callback_agent", None),
-    "unit_a": ("unit_handler", "UNIT-A"),
-    "unit_b": ("unit_handler", "UNIT-B"),
+    # seeded handling units (migration 0003): C01 东昌府区, C02 茌平区
+    "unit_a": ("unit_handler", "C01"),
+    "unit_b": ("unit_handler", "C02"),
     "boss": ("leader", None),
     "root": ("admin", None),
 }

@@ -221,8 +221,7 @@ def _params(action: str, form) -> dict:
         satisfaction = form.get("satisfaction") or ""
         if satisfaction not in wf.SATISFACTION:
             raise InputError("请选择来电人的满意度")
-        objection = form.get("objection_reasonable")
-        return {"satisfaction": satisfaction, "objection_reasonable": objection == "yes" if objection else None,
+        return {"satisfaction": satisfaction, "objection_reasonable": form.get("objection_reasonable") == "yes",
                 "note": text("note", "回访记录")}
     raise InputError("未知操作")
 
@@ -238,8 +237,7 @@ def act(order_id: int, action: str):
         if action == "notify_caller":
             ts.notify_caller(db(), order_id, params["channel"], actor(), now(), note=params["note"])
         else:
-            ts.act(db(), order_id, action, actor(), now(), **{k: v for k, v in params.items() if v is not None
-                                                              or k == "objection_reasonable"})
+            ts.act(db(), order_id, action, actor(), now(), **{k: v for k, v in params.items() if v is not None})
         db().commit()
         flash(f"{ACTION_LABELS.get(action, action)}：已完成", "success")
     except ts.NotFound:
