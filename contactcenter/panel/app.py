@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, db_url: str | None = None, test
     app.config["CC_AREAS"] = areas
     for module in (auth, wallboard, calls, callbacks, admin):
         app.register_blueprint(module.bp)
-    for area in ("orders", "units", "knowledge", "duty", "stats", "public"):
+    for area in ("orders", "units", "knowledge", "duty", "stats", "public", "callback_actions"):
         if area in areas:
             module = importlib.import_module(f"contactcenter.panel.views.{area}")
             app.register_blueprint(module.bp)

@@ -47,6 +47,8 @@ def available_areas() -> set[str]:
         areas |= {"orders", "units", "public"}
     if has_knowledge():
         areas.add("knowledge")
+    if has_redial():
+        areas.add("callback_actions")
     if has_duty():
         areas.add("duty")
     if has_stats():
