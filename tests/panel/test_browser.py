@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from sqlalchemy import select
+
 from contactcenter.db import session_scope
 from tests.panel.browser import shot
 from tests.panel.conftest import browser_login
@@ -79,15 +81,98 @@ def test_knowledge_search_during_a_call(browser_page, seeded_url):
     shot(page, "05-knowledge-search")
 
 
-def test_callback_agent_sees_the_list_and_history(browser_page):
+def test_callback_agent_works_the_callback_list(browser_page, seeded_url):
     page = browser_page
     browser_login(page, "cb")
     assert page.url == f"{page.base}/callbacks/"
     assert page.locator("#callback-list tbody tr").count() == 1
     assert "139****4444" in page.inner_text("#callback-list")
     shot(page, "06-callbacks")
+    if page.locator("button.call-now").count():  # the dialer's service is installed
+        from contactcenter.redial.models import CallbackTask
+
+        page.click("button.call-now")
+        assert "已排到最前" in page.inner_text(".flash")
+        with session_scope(seeded_url) as s:
+            assert s.scalar(select(CallbackTask.priority).where(CallbackTask.number == "13900004444")) == -1
+        page.click("#callback-list button.skip")
+        assert "已跳过" in page.inner_text(".flash")
+        assert page.locator("#callback-list tbody tr td.muted").inner_text() == "回拨列表为空。"
     page.select_option("select[name=status]", "reached")
     page.click("button:has-text('筛选')")
     page.click("#callback-list tbody tr a >> nth=0")
     assert re.search(r"已接通", page.inner_text("#attempts"))
     shot(page, "07-callback-detail")
+
+
+def _act(page, action, **fields):
+    form = page.locator(f"form.act-{action}")
+    for name, value in fields.items():
+        el = form.locator(f"[name={name}]")
+        if el.evaluate("e => e.tagName") == "SELECT":
+            el.select_option(value)
+        else:
+            el.fill(value)
+    form.locator("button").click()
+    page.wait_for_load_state("networkidle")
+    flash = page.locator(".flash").first.inner_text()
+    assert "已完成" in flash, flash
+
+
+def test_work_order_from_missed_call_to_closed(_browser, live_server, seeded_url):
+    pytest.importorskip("contactcenter.tickets.service")
+    from contactcenter.tickets.models import WorkOrder
+
+    def new_page():
+        ctx = _browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        ctx.set_default_timeout(10000)
+        p = ctx.new_page()
+        p.base = live_server.url
+        return p
+
+    op = new_page()
+    browser_login(op, "op")
+    # the operator finds the missed call in the call log and registers an order from it
+    op.goto(f"{op.base}/calls/?outcome=missed")
+    op.click("a[href='/calls/1764720000.2']")
+    op.click("text=由此通话创建工单")
+    assert op.input_value("input[name=call_id]") == "1764720000.2"
+    op.select_option("select[name=order_type]", "complaint")
+    op.fill("input[name=category]", "供暖")
+    op.fill("input[name=subject]", "小区暖气不热")
+    op.fill("textarea[name=description]", "东昌府区古楼街道光岳路12号院暖气一直不热，室温只有12度。")
+    op.fill("input[name=county]", "东昌府区")
+    op.fill("input[name=town]", "古楼街道")
+    shot(op, "08-order-intake")
+    op.click("#intake button")
+    order_id = int(op.url.rsplit("/", 1)[1])
+    assert op.inner_text("#order-status") == "待派发"
+    assert "派发建议" in op.inner_text("#order-actions")
+    shot(op, "09-order-dispatch")
+    c01 = op.locator("form.act-dispatch option", has_text="C01 ").get_attribute("value")
+    _act(op, "dispatch", unit_id=c01, note="请尽快处理")
+    assert op.inner_text("#order-status") == "已派发待签收"
+
+    unit = new_page()
+    browser_login(unit, "unit_a")
+    assert unit.url == f"{unit.base}/orders/"
+    unit.click(f"tr[data-order='{order_id}'] a >> nth=0")
+    assert "139****2222" in unit.inner_text("main") and "13900002222" not in unit.content()
+    _act(unit, "accept")
+    _act(unit, "reply", reply="已安排热力站上门排查，室温恢复到20度。")
+    shot(unit, "10-order-unit-reply")
+    assert unit.inner_text("#order-status") == "单位已答复"
+
+    op.reload()
+    assert "室温恢复到20度" in op.inner_text("#order-reply")
+    _act(op, "notify_caller", channel="sms")
+    _act(op, "record_opinion", satisfaction="satisfied", note="来电人表示满意")
+    assert op.inner_text("#order-status") == "已办结"
+    shot(op, "11-order-closed")
+    with session_scope(seeded_url) as s:
+        o = s.get(WorkOrder, order_id)
+        assert (o.status, o.satisfaction, o.call_id) == ("closed", "satisfied", "1764720000.2")
+    op.goto(f"{op.base}/orders/")
+    shot(op, "12-orders-list")
+    op.context.close()
+    unit.context.close()
