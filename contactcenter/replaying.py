@@ -31,7 +31,9 @@ async def replay_capture(capture: str | Path, settings: Settings, *, speed: floa
         connections.add(connection_no)
         logger.on_frames(frames, connection_no)
 
-    await run_replay(path, on_frames, chunk_size=chunk_size, drop_at=drop_at, speed=speed)
+    # no reconcile on reconnect here: the replay server resumes the stream exactly where it
+    # was cut, so every call still open is still up
+    await run_replay(path, on_frames, chunk_size=chunk_size, drop_at=drop_at, speed="max" if speed is None else speed)
     if not logger.flush():
         raise CliError("the database went away during the replay; nothing was lost from the journal, "
                        "run the replay again when it is back")

@@ -44,11 +44,16 @@ def open_capture_bytes(path: str | Path) -> bytes:
     return gzip.decompress(data) if p.suffix == ".gz" else data
 
 
-def iter_jsonl(capture: str | Path) -> Iterator[dict]:
-    """The records of the capture's `ami.jsonl` (or `.gz`), in order."""
-    for line in read_capture_file(capture, "ami.jsonl").decode("utf-8").splitlines():
-        if line.strip():
-            yield json.loads(line)
+def iter_jsonl(capture: str | Path, only_dir: str | None = None) -> Iterator[dict]:
+    """The records of the capture's `ami.jsonl` (or `.gz`), in order; with `only_dir`
+    ("in", "out", "meta") just those (cheaply: other lines are not decoded)."""
+    marker = f'"dir": "{only_dir}"' if only_dir else None
+    for line in read_capture_file(capture, "ami.jsonl").decode("utf-8").split("\n"):
+        if not line.strip() or (marker is not None and marker not in line):
+            continue
+        rec = json.loads(line)
+        if only_dir is None or rec.get("dir") == only_dir:
+            yield rec
 
 
 def _folder_of(path: str | Path) -> Path | None:
@@ -67,7 +72,7 @@ def connection_offsets(raw: bytes, capture: str | Path | None = None) -> list[in
     folder = _folder_of(capture) if capture is not None else None
     if folder is not None:
         try:
-            for rec in iter_jsonl(folder):
+            for rec in iter_jsonl(folder, only_dir="meta"):
                 if rec.get("dir") == "meta" and rec.get("meta") == "connect" and "raw_offset" in rec:
                     offsets.append(int(rec["raw_offset"]))
         except FileNotFoundError:

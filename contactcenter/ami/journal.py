@@ -15,7 +15,7 @@ import time
 from collections import deque
 from typing import Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +27,13 @@ from contactcenter.db import DatabaseUnavailable, session_factory
 log = logging.getLogger(__name__)
 
 _TABLE = JournalEntry.__table__
-_INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+# PostgreSQL: one multi-row INSERT ... RETURNING per batch, ids in parameter order
+_INSERT_RETURNING = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+# SQLite: SQLAlchemy cannot batch ordered RETURNING there (it falls back to one statement per
+# row), so a plain executemany; the write lock held by the transaction makes the new rowids
+# contiguous (max(rowid) + 1 each), so they are read back as the last n ids
+_INSERT_PLAIN = insert(_TABLE)
+_MAX_ID = select(func.max(_TABLE.c.id))
 _UNAVAILABLE = (DatabaseUnavailable, OperationalError, InterfaceError)
 
 
@@ -127,7 +133,13 @@ class Journal:
             })
         session = self._factory()
         try:
-            ids = [row[0] for row in session.connection().execute(_INSERT, rows)]
+            conn = session.connection()
+            if conn.dialect.name == "sqlite":
+                conn.execute(_INSERT_PLAIN, rows)
+                last = conn.execute(_MAX_ID).scalar_one()
+                ids = list(range(last - len(rows) + 1, last + 1))
+            else:
+                ids = [row[0] for row in conn.execute(_INSERT_RETURNING, rows)]
             session.commit()
         except BaseException:
             session.rollback()
@@ -178,8 +190,6 @@ class Journal:
 
     def last_id(self) -> int | None:
         """The highest journal id, or None when the journal is empty."""
-        from sqlalchemy import func
-
         session = self._factory()
         try:
             return session.execute(select(func.max(_TABLE.c.id))).scalar()

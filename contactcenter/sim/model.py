@@ -110,6 +110,7 @@ class Call:
     callback_id: str = ""
     token: int = 0
     extra_channels: list[Channel] = field(default_factory=list)
+    wait_patience: float | None = None
 
 
 class HotlineModel:
@@ -317,19 +318,26 @@ class HotlineModel:
     # ------------------------------------------------------------------ inbound
     def place_call(self, caller: str | None, dialed: str = "12345", name: str | None = None,
                    patience: float | None = None, at: float | None = None, withheld_as: str = UNKNOWN,
-                   caller_talk: float | None = None) -> None:
-        """A call arrives on the trunk at `at` (default now). `caller` None = withheld
-        (`CallerIDNum: <unknown>` or `anonymous`). `patience`: the caller hangs up this long
-        after the PBX answered, wherever the call is then (IVR, queue, ringing, talking)."""
-        self.at(self.now if at is None else at, self._arrive, caller, dialed, name, patience, withheld_as,
-                caller_talk)
+                   wait_patience: float | None = None, caller_talk: float | None = None,
+                   agent_talk: float | None = None) -> None:
+        """A call arrives on the trunk at `at` (default now).
 
-    def _arrive(self, caller, dialed, name, patience, withheld_as, caller_talk) -> None:
+        `caller` None = withheld (`CallerIDNum: <unknown>`, or `withheld_as="anonymous"`).
+        `patience`: the caller hangs up this long after the PBX answered, wherever the call
+        is then (IVR, queue, ringing, talking) — the captures' `hangup_after_answer_s`.
+        `wait_patience`: the caller gives up this long after the PBX answered unless a seat
+        answered first; `caller_talk` / `agent_talk`: who ends the conversation, and when."""
+        self.at(self.now if at is None else at, self._arrive, caller, dialed, name, patience, withheld_as,
+                wait_patience, caller_talk, agent_talk)
+
+    def _arrive(self, caller, dialed, name, patience, withheld_as, wait_patience, caller_talk, agent_talk) -> None:
         num = caller if caller else withheld_as
         ch = self._new_channel("PJSIP/trunk", cid_num=num, cid_name=name or UNKNOWN, context="from-trunk",
                                exten=dialed, state=4)
         call = Call(kind="did" if dialed.startswith("80") else "inbound", caller=ch, dialed=dialed,
-                    number=caller, patience=patience, caller_talk=caller_talk, row_start=self.now)
+                    number=caller, patience=patience, caller_talk=caller_talk, agent_talk=agent_talk,
+                    row_start=self.now)
+        call.wait_patience = wait_patience
         self.calls[ch.uniqueid] = call
         self.stats["calls"] += 1
         self._e(w.chan_event, "Newchannel", ch)
@@ -364,6 +372,12 @@ class HotlineModel:
         self.after(GREETING_S, self._enter_queue, call)
         if patience is not None:
             self.after(patience, self._caller_hangs_up, call)
+        if call.wait_patience is not None:
+            self.after(call.wait_patience, self._caller_gives_up, call)
+
+    def _caller_gives_up(self, call: Call) -> None:
+        if call.stage in ("ivr", "queue", "ringing", "did_ringing", "post"):
+            self._caller_hangs_up(call)
 
     def _greeting(self, call: Call) -> None:
         if call.stage == "ivr":
@@ -576,6 +590,12 @@ class HotlineModel:
         talk = seat.behaviour.talk_s if call.agent_talk is None else call.agent_talk
         if talk is not None:
             self.after(talk, self._agent_hangs_up, call, call.token)
+        if call.caller_talk is not None:
+            self.after(call.caller_talk, self._caller_ends_talk, call, call.token)
+
+    def _caller_ends_talk(self, call: Call, token: int) -> None:
+        if call.token == token and call.stage in ("talking", "did_talking"):
+            self._caller_hangs_up(call)
 
     def _bridge(self, call: Call, first: Channel, second: Channel) -> None:
         call.bridge = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -878,6 +898,8 @@ class HotlineModel:
             self.after(20.0, self._did_noanswer, call, leg)
         if call.patience is not None:
             self.after(call.patience, self._caller_hangs_up, call)
+        if call.wait_patience is not None:
+            self.after(call.wait_patience, self._caller_gives_up, call)
 
     def _did_ringing(self, call: Call, leg: Leg) -> None:
         if call.leg is not leg or call.stage != "did_ringing":
@@ -940,6 +962,8 @@ class HotlineModel:
         talk = leg.seat.behaviour.talk_s if call.agent_talk is None else call.agent_talk
         if talk is not None:
             self.after(talk, self._agent_hangs_up, call, call.token)
+        if call.caller_talk is not None:
+            self.after(call.caller_talk, self._caller_ends_talk, call, call.token)
 
     def _did_noanswer(self, call: Call, leg: Leg) -> None:
         if call.leg is not leg or call.stage != "did_ringing":
@@ -1017,14 +1041,17 @@ class HotlineModel:
                     callback_id=variables.get("CALLBACK_ID", ""), row_start=self.now)
         call.customer = self.customer_for(exten)
         self.calls[ch.uniqueid] = call
+        self._e(w.cel, ch, "CHAN_START")
         self._e(w.chan_event, "Newchannel", ch)
-        for name, value in variables.items():
+        self._e(w.newexten, ch, "AppDial2", "(Outgoing Line)")
+        # inherited (__) variables are set first, as Asterisk does
+        for name, value in sorted(variables.items(), key=lambda kv: not kv[0].startswith("_")):
             ch.variables[name.lstrip("_")] = value
+            self._e(w.varset, ch, name, value)
         ch.cid_num, ch.cid_name = cid_num, cid_name
         self._e(w.chan_event, "NewCallerid", ch, extra=[("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")])
         ch.conn_num, ch.conn_name = cid_num, cid_name
         self._e(w.chan_event, "NewConnectedLine", ch)
-        self._e(w.cel, ch, "CHAN_START")
         self._e(w.pair_event, "DialBegin", None, ch, [("DialString", seat.ext)])
         call.stage = "orig_ringing"
         call.lastapp = ("AppDial2", "(Outgoing Line)")

@@ -222,3 +222,18 @@ def test_format_action_refuses_injection(action):
 
 def test_mask_digits():
     assert mask_digits("call from 13900001234 to 12345") == "call from 139****1234 to 1****"
+
+
+def test_a_single_chanvariable_is_a_dict_too():
+    # panoramisk's getdict() fails on one ChanVariable line; ours gives a one-entry dict
+    frame = parse_frame(b"Event: OriginateResponse\r\nChanVariable(PJSIP/8010-0000001b): CALLBACK_ID=cb1\r\n\r\n")
+    assert frame.chanvars == {"": {"CALLBACK_ID": "cb1"}}
+    assert frame.chanvar("CALLBACK_ID") == "cb1"
+
+
+def test_replay_speed_none_means_max():
+    from contactcenter.ami.replay import ReplayServer
+
+    assert ReplayServer([b""], speed=None).speed == "max"
+    with pytest.raises(ValueError):
+        ReplayServer([b""], speed=0)
