@@ -79,12 +79,16 @@ def create_app(settings: Settings | None = None, db_url: str | None = None, test
     app.config["CC_AREAS"] = areas
     for module in (auth, wallboard, calls, callbacks, admin):
         app.register_blueprint(module.bp)
-    for area in ("orders", "units", "knowledge", "duty", "stats", "public"):
+    for area in ("orders", "units", "knowledge", "duty", "stats", "public", "callback_actions"):
         if area in areas:
             module = importlib.import_module(f"contactcenter.panel.views.{area}")
             app.register_blueprint(module.bp)
             if area == "public":
                 csrf.exempt(module.sms_webhook)
+    if "orders" in areas:
+        api_orders = importlib.import_module("contactcenter.panel.views.api_orders")
+        app.register_blueprint(api_orders.bp)
+        csrf.exempt(api_orders.bp)
     api = importlib.import_module("contactcenter.panel.views.api")
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)

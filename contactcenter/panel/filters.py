@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from contactcenter.panel.figures import SEAT_STATES
-from contactcenter.panel.privacy import mask_number
+from contactcenter.panel.privacy import mask_number, mask_text
 
 OUTCOMES = {
     "answered": "已接听",
@@ -58,7 +58,7 @@ def init_app(app) -> None:
         return "—" if value is None else f"{value * 100:.{digits}f}%"
 
     app.jinja_env.filters.update(
-        local=local, seconds=seconds, percent=percent, mask=mask_number,
+        local=local, seconds=seconds, percent=percent, mask=mask_number, mask_text=mask_text,
         outcome=lambda v: OUTCOMES.get(v, v or "—"),
         stage=lambda v: STAGES.get(v, v or ""),
         direction=lambda v: DIRECTIONS.get(v, v or "—"),
@@ -66,4 +66,5 @@ def init_app(app) -> None:
         legresult=lambda v: LEG_RESULTS.get(v, v or "—"),
         cbresult=lambda v: CALLBACK_RESULTS.get(v, v or "进行中"),
         seatstate=lambda v: SEAT_STATES.get(v, v),
+        combine_offset=lambda args, offset: {**args, "offset": max(0, offset)},
     )

@@ -12,6 +12,8 @@ def mask_number(number: str | None) -> str:
     """`13900001234` -> `139****1234`; short numbers keep only their ends; None -> `未知`."""
     if not number:
         return "未知"
+    if "*" in number:  # already masked by the service that handed it out
+        return number
     digits = _NON_DIGIT.sub("", number)
     if len(digits) >= 7:
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:] if len(digits) > 7 else digits[:3] + "****"

@@ -20,8 +20,9 @@ USERS = {
     # username: (role, unit)
     "op": ("operator", None),
     "cb": ("callback_agent", None),
-    "unit_a": ("unit_handler", "UNIT-A"),
-    "unit_b": ("unit_handler", "UNIT-B"),
+    # seeded handling units (migration 0003): C01 东昌府区, C02 茌平区
+    "unit_a": ("unit_handler", "C01"),
+    "unit_b": ("unit_handler", "C02"),
     "boss": ("leader", None),
     "root": ("admin", None),
 }
@@ -128,3 +129,35 @@ def live_server(app):
     server = LiveServer(app)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    from tests.panel.browser import ARGS, chromium_or_skip
+
+    executable = chromium_or_skip()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_browser, live_server):
+    """A fresh browser context (own cookies) at 1366x768, the operators' screen size."""
+    context = _browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                   timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10000)
+    page = context.new_page()
+    page.base = live_server.url
+    yield page
+    context.close()
+
+
+def browser_login(page, user: str, password: str = PASSWORD):
+    page.goto(f"{page.base}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")

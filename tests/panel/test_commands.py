@@ -39,18 +39,32 @@ def test_user_add_without_a_terminal_generates_a_password(sqlite_url):
         assert authenticate(s, "handler1", password).unit == "U01"
 
 
-def test_user_add_refuses_bad_input_clearly(sqlite_url):
-    proc = _cli("user", "add", "x", "--role", "king", "--password-stdin", "--db", sqlite_url, stdin="longenough1\n")
-    assert proc.returncode == 2 and "用户名须为" in proc.stderr
-    proc = _cli("user", "add", "xy", "--role", "king", "--password-stdin", "--db", sqlite_url, stdin="longenough1\n")
-    assert proc.returncode == 2 and "未知角色 'king'" in proc.stderr
-    proc = _cli("user", "add", "xy", "--role", "unit_handler", "--password-stdin", "--db", sqlite_url,
-                stdin="longenough1\n")
-    assert proc.returncode == 2 and "必须指定所属单位" in proc.stderr
-    proc = _cli("user", "add", "dup", "--role", "operator", "--password-stdin", "--db", sqlite_url, stdin="longenough1\n")
-    assert proc.returncode == 0
-    proc = _cli("user", "add", "dup", "--role", "operator", "--password-stdin", "--db", sqlite_url, stdin="longenough1\n")
-    assert proc.returncode == 2 and "用户名 dup 已存在" in proc.stderr
+def _main(monkeypatch, capsys, *argv, stdin="longenough1\n"):
+    """The same command line, in this process (argument checks need no new interpreter)."""
+    import io
+
+    from contactcenter.cli import main
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_user_add_refuses_bad_input_clearly(sqlite_url, monkeypatch, capsys):
+    base = ("--password-stdin", "--db", sqlite_url)
+    assert _main(monkeypatch, capsys, "user", "add", "x", "--role", "king", *base)[::2] == (
+        2, "contactcenter: error: 用户名须为 2–64 位字母、数字或 _ . -\n")
+    code, _, err = _main(monkeypatch, capsys, "user", "add", "xy", "--role", "king", *base)
+    assert code == 2 and "未知角色 'king'" in err
+    code, _, err = _main(monkeypatch, capsys, "user", "add", "xy", "--role", "unit_handler", *base)
+    assert code == 2 and "必须指定所属单位" in err
+    code, _, err = _main(monkeypatch, capsys, "user", "add", "xy", "--role", "operator", *base, stdin="short\n")
+    assert code == 2 and "密码至少 8 位" in err
+    assert _main(monkeypatch, capsys, "user", "add", "dup", "--role", "operator", *base)[:2] == (
+        0, "user dup (operator) created\n")
+    code, _, err = _main(monkeypatch, capsys, "user", "add", "dup", "--role", "operator", *base)
+    assert code == 2 and "用户名 dup 已存在" in err
     with session_scope(sqlite_url) as s:
         assert sorted(s.scalars(select(PanelUser.username))) == ["dup"]
 
@@ -71,6 +85,6 @@ def test_web_serves_the_panel(sqlite_url):
         proc.wait(timeout=10)
 
 
-def test_web_refuses_a_bad_port(sqlite_url):
-    proc = _cli("web", "--port", "70000", "--db", sqlite_url)
-    assert proc.returncode == 2 and "port must be 0..65535" in proc.stderr
+def test_web_refuses_a_bad_port(sqlite_url, monkeypatch, capsys):
+    code, _, err = _main(monkeypatch, capsys, "web", "--port", "70000", "--db", sqlite_url)
+    assert code == 2 and "port must be 0..65535" in err

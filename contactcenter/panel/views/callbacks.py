@@ -1,9 +1,9 @@
 """Callback list: who is owed a call back, attempt history, and the agent's actions."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
-from contactcenter.panel import queries, services
+from contactcenter.panel import queries
 from contactcenter.panel.auth import requires
 from contactcenter.panel.filters import CALLBACK_STATUS
 from contactcenter.panel.forms import InputError, parse_choice
@@ -24,7 +24,7 @@ def index():
     except InputError as exc:
         error = str(exc)
     return render_template("callbacks/index.html", rows=rows, error=error, statuses=CALLBACK_STATUS,
-                           status=request.args.get("status", ""), can_act=services.has_redial()), \
+                           status=request.args.get("status", ""), can_act="callback_actions" in current_app.config["CC_AREAS"]), \
         (400 if error else 200)
 
 
@@ -36,4 +36,5 @@ def detail(task_id: int):
         abort(404)
     return render_template("callbacks/detail.html", task=task,
                            attempts=queries.callback_attempts(db(), task),
-                           missed=queries.missed_calls_of(db(), task), can_act=services.has_redial())
+                           missed=queries.missed_calls_of(db(), task), can_act="callback_actions" in current_app.config["CC_AREAS"])
+
