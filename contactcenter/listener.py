@@ -51,9 +51,8 @@ def number_reader(settings: Settings) -> Callable[[str | None], str | None]:
 class CallLogger:
     """Correlates AMI messages into call records and stores them.
 
-    `journal` is an object with `append(frames, connection) -> None` and `flush() -> bool`
-    (see contactcenter.ami.journal); pass None to skip journaling (rebuilding from the journal
-    itself).
+    `journal` is a `contactcenter.ami.journal.Journal` (or None to skip journaling, when
+    rebuilding from the journal itself).
     """
 
     def __init__(self, db_url: str, settings: Settings, journal=None,
@@ -72,11 +71,13 @@ class CallLogger:
 
     # -- input
     def on_frames(self, frames: list, connection: int) -> None:
-        """A batch of frames from one TCP read: journal first, then correlate and store."""
+        """A batch of frames (contactcenter.ami.protocol.Frame) from one TCP read: journal
+        first, then correlate the usable ones and store."""
         if self.journal is not None:
-            self.journal.append(frames, connection)
-        messages = [f.message for f in frames if getattr(f, "message", None) is not None]
-        self.on_messages(messages, connection)
+            for frame in frames:
+                frame.connection = connection
+            self.journal.append(frames)
+        self.on_messages([f for f in frames if f.usable], connection)
 
     def on_messages(self, messages: list[Message], connection: int = 0) -> None:
         now = self._clock()

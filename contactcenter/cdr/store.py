@@ -28,6 +28,7 @@ _CDR_COLUMNS = {
 def store_call(session: Session, record: CallRecord) -> Call:
     """Insert or update one call record and replace its legs."""
     row = session.get(Call, record.call_id)
+    existed = row is not None
     if row is None:
         row = Call(call_id=record.call_id)
         session.add(row)
@@ -54,8 +55,9 @@ def store_call(session: Session, record: CallRecord) -> Call:
     row.closed = record.closed
     row.close_note = record.close_note
     if record.closed:
-        session.flush()
-        session.execute(delete(CallLeg).where(CallLeg.call_id == record.call_id))
+        if existed:
+            session.flush()
+            session.execute(delete(CallLeg).where(CallLeg.call_id == record.call_id))
         for leg in record.legs:
             session.add(CallLeg(call_id=record.call_id, unique_id=leg.unique_id, seat=leg.seat, channel=leg.channel,
                                 ring_started_at=leg.ring_started_at, answered_at=leg.answered_at,
@@ -92,38 +94,55 @@ _DEVICE_STATES = {
 
 
 def store_seat_changes(session: Session, changes: list[SeatChange]) -> None:
-    """Apply membership, pause and device changes to the seat table and its history."""
+    """Apply membership, pause and device changes to the seat table and its history.
+
+    One query for the seats and one for the history already stored, whatever the batch size
+    (device-state changes are frequent: every ring and hang-up)."""
+    if not changes:
+        return
+    names = {c.seat for c in changes}
+    seats = {s.seat: s for s in session.scalars(select(Seat).where(Seat.seat.in_(names)))}
+    history = [c for c in changes if c.kind != "device"]
+    stored: set[tuple] = set()
+    if history:
+        rows = session.execute(select(SeatEvent.seat, SeatEvent.at, SeatEvent.kind).where(
+            SeatEvent.seat.in_({c.seat for c in history}), SeatEvent.at >= min(c.at for c in history)))
+        stored = {(seat, at, kind) for seat, at, kind in rows}
     for change in changes:
-        seat = session.get(Seat, change.seat)
+        seat = seats.get(change.seat)
         if seat is None:
             seat = Seat(seat=change.seat, interface=change.interface or f"PJSIP/{change.seat}")
             session.add(seat)
-        if seat.updated_at is not None and change.at < seat.updated_at and change.kind != "device":
-            continue  # an older change re-applied (replay): history only
+            seats[change.seat] = seat
         if change.kind == "device":
             seat.device_state = _DEVICE_STATES.get(change.device_state or "", (change.device_state or "").lower())
         else:
-            if change.kind == "login":
-                seat.logged_in = True
-                seat.name = change.name or seat.name
-                seat.paused = False
-                seat.pause_reason = None
-            elif change.kind == "logout":
-                seat.logged_in = False
-                seat.paused = False
-                seat.pause_reason = None
-            elif change.kind == "pause":
-                seat.paused = True
-                seat.pause_reason = change.reason
-            elif change.kind == "unpause":
-                seat.paused = False
-                seat.pause_reason = None
-            exists = session.scalar(select(SeatEvent.id).where(SeatEvent.seat == change.seat, SeatEvent.at == change.at,
-                                                               SeatEvent.kind == change.kind))
-            if exists is None:
+            key = (change.seat, change.at, change.kind)
+            if key not in stored:
+                stored.add(key)
                 session.add(SeatEvent(seat=change.seat, at=change.at, kind=change.kind, reason=change.reason))
+            if seat.updated_at is not None and change.at < seat.updated_at:
+                continue  # an older change re-applied (replay): history only
+            _apply_membership(seat, change)
         seat.updated_at = max(seat.updated_at, change.at) if seat.updated_at else change.at
-        session.flush()
+
+
+def _apply_membership(seat: Seat, change: SeatChange) -> None:
+    if change.kind == "login":
+        seat.logged_in = True
+        seat.name = change.name or seat.name
+        seat.paused = False
+        seat.pause_reason = None
+    elif change.kind == "logout":
+        seat.logged_in = False
+        seat.paused = False
+        seat.pause_reason = None
+    elif change.kind == "pause":
+        seat.paused = True
+        seat.pause_reason = change.reason
+    elif change.kind == "unpause":
+        seat.paused = False
+        seat.pause_reason = None
 
 
 def apply_effects(session: Session, effects: Effects, received_at: dt.datetime,

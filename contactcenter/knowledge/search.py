@@ -1,0 +1,249 @@
+"""Chinese text processing for knowledge-base search: pure functions, no database.
+
+- `normalise`: NFKC (full-width letters, digits and punctuation become half-width) and case folding,
+  applied alike to what is indexed and to what an operator types.
+- `index_terms`: jieba segmentation in search-engine mode: each word plus every dictionary word inside
+  it, of any length, so 社保 finds 社保卡 and 医疗保险 finds 城乡居民基本医疗保险.
+- `parse_query`: the operator's words, stop words dropped, each expanded with its synonym group.
+- `fts5_match` / `pg_tsquery`: the same parsed query written for SQLite FTS5 and PostgreSQL.
+- `highlight`: an HTML snippet of the text around the hits, escaped piece by piece with <mark> around
+  the hits, so article text can never inject markup.
+"""
+from __future__ import annotations
+
+import html
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Words an operator types around the subject ("社保卡怎么办理啊") that carry no topic.
+QUERY_STOPWORDS = frozenset(
+    """的 了 吗 嘛 呢 啊 吧 呀 哦 么 是 有 在 和 与 及 或 我 你 他 她 它 我们 想 要 想要 需要 能 能否 可以 可不可以
+    能不能 是不是 有没有 会 该 应该 怎么 怎么办 怎样 怎么样 如何 咋 咋办 咋弄 哪 哪里 哪儿 在哪 在哪里 什么 啥
+    多少 几 多久 请问 问 问下 问一下 一下 咨询 办 办理 弄 去 给 把 被 对 从 到 吧 个 些 这 那 这个 那个 还 就 都 也
+    不 没 没有 了解 知道 告诉 问题 情况 事 事情""".split()
+)
+
+_WORD_CHARS = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def normalise(text: str) -> str:
+    """Full-width → half-width (NFKC) and case folding: 'ＥＴＣ１２３' → 'etc123'."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _load_lines(name: str) -> list[str]:
+    path = DATA_DIR / name
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def load_synonyms() -> dict[str, tuple[str, ...]]:
+    """term → its whole group (the term included), from data/synonyms.txt."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _load_lines("synonyms.txt"):
+        group = tuple(dict.fromkeys(normalise(t) for t in line.split()))
+        for term in group:
+            # a term in two groups gets the union, so no direction is lost
+            table[term] = tuple(dict.fromkeys(table.get(term, ()) + group))
+    return table
+
+
+class _Segmenter:
+    """A private jieba tokenizer with the hotline words added (jieba's global one is left alone so
+    other areas segmenting text are not affected). Loaded once, on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokenizer = None
+        self.synonyms: dict[str, tuple[str, ...]] = {}
+
+    def _ready(self):
+        if self._tokenizer is None:
+            with self._lock:
+                if self._tokenizer is None:
+                    import logging
+
+                    import jieba
+
+                    jieba.setLogLevel(logging.WARNING)
+                    tokenizer = jieba.Tokenizer()
+                    tokenizer.initialize()
+                    synonyms = load_synonyms()
+                    words = [normalise(w) for w in _load_lines("dictionary.txt")] + list(synonyms)
+                    for word in words:
+                        # a frequency high enough that the precise cut keeps the word whole
+                        tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word) or 0, 2000))
+                    self.synonyms = synonyms
+                    self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def words(self, text: str) -> list[str]:
+        """Precise-mode words of already normalised text, reduced to letters, digits and CJK."""
+        tokenizer = self._ready()
+        out = []
+        for word in tokenizer.cut(text, HMM=False):
+            out.extend(_WORD_CHARS.findall(word))
+        return out
+
+    def is_word(self, word: str) -> bool:
+        return bool(self._ready().FREQ.get(word))
+
+    def synonyms_of(self, term: str) -> tuple[str, ...]:
+        self._ready()
+        return self.synonyms.get(term, (term,))
+
+
+SEGMENTER = _Segmenter()
+
+
+def _inner_words(word: str) -> list[str]:
+    """Dictionary words strictly inside a CJK word, longest first (search-engine mode, all lengths)."""
+    found = []
+    n = len(word)
+    for length in range(n - 1, 1, -1):
+        for start in range(0, n - length + 1):
+            part = word[start:start + length]
+            if SEGMENTER.is_word(part):
+                found.append(part)
+    return found
+
+
+def index_terms(text: str) -> str:
+    """The space-joined terms stored for one field: every word and every dictionary word inside it."""
+    terms: list[str] = []
+    for word in SEGMENTER.words(normalise(text)):
+        terms.append(word)
+        if len(word) > 2 and _CJK.match(word):
+            terms.extend(_inner_words(word))
+    return " ".join(terms)
+
+
+@dataclass(frozen=True)
+class QueryGroup:
+    """One thing the operator asked for: any of `terms` matches; `prefix` terms match as a word start
+    (a lone character such as 报 in 医保咋报 should still find 报销)."""
+
+    terms: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    groups: tuple[QueryGroup, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    def highlight_terms(self) -> list[str]:
+        terms = {t for g in self.groups for t in g.terms}
+        return sorted(terms, key=len, reverse=True)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Operator input → groups of alternative terms. Single characters are kept only as prefixes and
+    only when they are not stop words; duplicate groups are dropped."""
+    words = [w for w in SEGMENTER.words(normalise(text)) if w not in QUERY_STOPWORDS]
+    groups: list[QueryGroup] = []
+    seen: set[tuple[str, ...]] = set()
+    for word in words:
+        if len(word) == 1 and _CJK.match(word):
+            group = QueryGroup((word,), prefix=True)
+        else:
+            group = QueryGroup(SEGMENTER.synonyms_of(word))
+        if group.terms not in seen:
+            seen.add(group.terms)
+            groups.append(group)
+    return ParsedQuery(tuple(groups))
+
+
+def fts5_match(query: ParsedQuery, all_groups: bool = True) -> str:
+    """An FTS5 MATCH expression. Terms are double-quoted strings holding only letters, digits and CJK,
+    so operator input can never be read as FTS5 syntax."""
+    parts = []
+    for group in query.groups:
+        alternatives = [f'"{t}"*' if group.prefix else f'"{t}"' for t in group.terms]
+        parts.append("(" + " OR ".join(alternatives) + ")")
+    return (" AND " if all_groups else " OR ").join(parts)
+
+
+def pg_tsquery(query: ParsedQuery, all_groups: bool = True) -> str:
+    """A tsquery text for to_tsquery('simple', ...); lexemes are quoted and hold only word characters."""
+    parts = []
+    for group in query.groups:
+        alternatives = [f"'{t}':*" if group.prefix else f"'{t}'" for t in group.terms]
+        parts.append("(" + " | ".join(alternatives) + ")")
+    return (" & " if all_groups else " | ").join(parts)
+
+
+def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalise character by character, remembering which original character each output came from
+    (NFKC can change lengths: '㎡' → 'm2')."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        n = normalise(ch)
+        out.append(n)
+        origin.extend([i] * len(n))
+    return "".join(out), origin
+
+
+def hit_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Non-overlapping [start, end) spans of the original text where any term occurs (longest first)."""
+    norm, origin = _normalised_with_map(text)
+    taken = [False] * len(text)
+    spans = []
+    for term in terms:
+        if not term:
+            continue
+        start = norm.find(term)
+        while start != -1:
+            a, b = origin[start], origin[start + len(term) - 1] + 1
+            if not any(taken[a:b]):
+                spans.append((a, b))
+                for k in range(a, b):
+                    taken[k] = True
+            start = norm.find(term, start + len(term))
+    return sorted(spans)
+
+
+def mark(text: str, spans: list[tuple[int, int]]) -> str:
+    """Escape every piece of `text`, wrapping the spans in <mark>. Escaping happens on the original
+    pieces, never on markup, so neither the article nor a term can inject HTML."""
+    out = []
+    pos = 0
+    for a, b in spans:
+        out.append(html.escape(text[pos:a]))
+        out.append("<mark>" + html.escape(text[a:b]) + "</mark>")
+        pos = b
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def highlight(text: str, terms: list[str], width: int = 90) -> str:
+    """The `width`-character window of `text` holding the most hits, as safe HTML with <mark> tags and
+    '…' where text was cut. Without hits, the start of the text."""
+    text = " ".join(text.split())
+    spans = hit_spans(text, terms)
+    if len(text) <= width:
+        return mark(text, spans)
+    best_start, best_count = 0, 0
+    for a, _ in spans:
+        start = max(0, min(a - width // 4, len(text) - width))
+        count = sum(1 for s, e in spans if s >= start and e <= start + width)
+        if count > best_count:
+            best_start, best_count = start, count
+    end = best_start + width
+    inside = [(max(s, best_start) - best_start, min(e, end) - best_start) for s, e in spans if s < end and e > best_start]
+    snippet = mark(text[best_start:end], inside)
+    return ("…" if best_start > 0 else "") + snippet + ("…" if end < len(text) else "")

@@ -1,0 +1,129 @@
+"""`contactcenter listen`: the live AMI listener and the callback dispatcher on one asyncio loop.
+
+Start-up order matters for "lose nothing, count nothing twice":
+1. warm up: the last hours of this link's journal are fed through the correlator again, so calls
+   that were in progress when the previous process stopped are known (stored results are
+   upserts, so re-feeding changes nothing that was already written);
+2. log in; on every (re)connect ask Asterisk for its live channels and close the calls whose
+   channels ended while we were away; the dispatcher reconciles its in-flight dials the same way
+   before it dials anything;
+3. every frame is journaled before it is correlated; a housekeeping task retries held writes
+   during a database outage and sweeps calls with no sign of life for hours.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Awaitable, Callable
+
+from sqlalchemy import select
+
+from contactcenter.ami.connection import AmiLink
+from contactcenter.ami.journal import Journal, frame_from_row
+from contactcenter.ami.models import JournalEntry
+from contactcenter.config import Settings
+from contactcenter.db import DatabaseUnavailable, ensure_schema, session_scope
+from contactcenter.listener import CallLogger
+
+log = logging.getLogger(__name__)
+
+WARM_UP_HOURS = 6
+
+
+def link_source(settings: Settings) -> str:
+    ami = settings.ami
+    return f"ami://{ami.username}@{ami.host}:{ami.port}"
+
+
+def warm_up(logger: CallLogger, source: str, now: dt.datetime, hours: float = WARM_UP_HOURS) -> int:
+    """Feed the journal's recent frames of `source` through the correlator again; returns how
+    many frames were re-read. Calls already stored are upserted unchanged."""
+    since = now - dt.timedelta(hours=hours)
+    count = 0
+    try:
+        with session_scope(logger.db_url) as session:
+            rows = session.execute(
+                select(JournalEntry.id, JournalEntry.received_at, JournalEntry.connection, JournalEntry.raw,
+                       JournalEntry.status, JournalEntry.error)
+                .where(JournalEntry.source == source, JournalEntry.received_at >= since)
+                .order_by(JournalEntry.id)).all()
+    except DatabaseUnavailable as exc:
+        log.warning("warm-up skipped, database unavailable: %s", exc)
+        return 0
+    batch = []
+    for journal_id, received_at, connection, raw, status, error in rows:
+        frame = frame_from_row(journal_id, received_at, connection, raw, status, error)
+        if frame.usable:
+            batch.append(frame)
+        if len(batch) >= 500:
+            logger.on_messages(batch, connection)
+            count += len(batch)
+            batch = []
+    if batch:
+        logger.on_messages(batch, batch[-1].connection)
+        count += len(batch)
+    if count:
+        log.info("warm-up: re-read %d journaled frames; %d call(s) still open", count,
+                 len(logger.correlator.open_call_ids()))
+    return count
+
+
+async def run_listener(settings: Settings, *, stop: asyncio.Event | None = None,
+                       with_dispatcher: bool = True,
+                       ready: Callable[[CallLogger, AmiLink], Awaitable[None] | None] | None = None) -> None:
+    """Run until `stop` is set (or forever); closes cleanly on cancellation."""
+    url = settings.db_url
+    ensure_schema(url)
+    source = link_source(settings)
+    journal = Journal(url, source=source)
+    logger = CallLogger(url, settings, journal=journal)
+    warm_up(logger, source, dt.datetime.now(dt.timezone.utc))
+    dispatcher = None
+    link: AmiLink
+
+    async def on_connect(connection_no: int) -> None:
+        replies = await link.send_action({"Action": "CoreShowChannels"}, timeout=30)
+        channels = [m for m in replies if m.name == "CoreShowChannel"]
+        logger.reconcile({m.get("Uniqueid") for m in channels if m.get("Uniqueid")})
+        if dispatcher is not None:
+            await dispatcher.on_reconnect(channels)
+        log.info("AMI connection %d up: %d live channel(s), %d open call(s)", connection_no, len(channels),
+                 len(logger.correlator.open_call_ids()))
+
+    def on_disconnect(connection_no: int, reason: str) -> None:
+        log.warning("AMI connection %d lost: %s", connection_no, reason)
+
+    link = AmiLink(settings.ami, on_messages=logger.on_frames, on_connect=on_connect, on_disconnect=on_disconnect)
+    if with_dispatcher:
+        from contactcenter.redial.dispatcher import CallbackDispatcher
+
+        dispatcher = CallbackDispatcher(url, settings, link)
+        logger.listeners.append(dispatcher.on_message)
+    housekeeping = asyncio.create_task(_housekeeping(logger), name="listener-housekeeping")
+    try:
+        await link.start()
+        if dispatcher is not None:
+            await dispatcher.start()
+        if ready is not None:
+            result = ready(logger, link)
+            if asyncio.iscoroutine(result):
+                await result
+        await (stop.wait() if stop is not None else asyncio.Event().wait())
+    finally:
+        housekeeping.cancel()
+        if dispatcher is not None:
+            await dispatcher.stop()
+        await link.close()
+        logger.flush()
+
+
+async def _housekeeping(logger: CallLogger, flush_every_s: float = 2.0, sweep_every_s: float = 600.0) -> None:
+    since_sweep = 0.0
+    while True:
+        await asyncio.sleep(flush_every_s)
+        since_sweep += flush_every_s
+        logger.flush()
+        if since_sweep >= sweep_every_s:
+            since_sweep = 0.0
+            logger.sweep_stale()

@@ -1,0 +1,104 @@
+"""Work orders and their audit trail."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from contactcenter.db import Base, UTCDateTime
+
+# BIGINT on PostgreSQL (millions of orders), INTEGER on SQLite so it stays the rowid
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+MAX_SUBJECT = 200
+MAX_DESCRIPTION = 4000
+MAX_ADDRESS = 200
+
+
+class WorkOrder(Base):
+    """One citizen request, from intake to closure."""
+
+    __tablename__ = "work_order"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # phone | web | sms
+    channel: Mapped[str] = mapped_column(String(8))
+    # the call record (`call.call_id`, Asterisk's Linkedid); no foreign key: the order is often
+    # written while the call is still in progress, before the call record exists
+    call_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    caller_number: Mapped[str | None] = mapped_column(String(32))
+    caller_name: Mapped[str | None] = mapped_column(String(80))
+    # consultation | help_request | complaint | report | suggestion | praise
+    order_type: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(MAX_SUBJECT))
+    description: Mapped[str] = mapped_column(Text)
+    county: Mapped[str | None] = mapped_column(String(40))
+    town: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(MAX_ADDRESS))
+    status: Mapped[str] = mapped_column(String(24))
+    important: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    complex_case: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_unit.id"))
+    proposed_unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_unit.id"))
+    leader_instructions: Mapped[str | None] = mapped_column(Text)
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    pending_extension_days: Mapped[int | None] = mapped_column(Integer)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+    redo_count: Mapped[int] = mapped_column(Integer, default=0)
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # direct (answered on the spot) | handled (by a unit)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    kb_article_ids: Mapped[list] = mapped_column(JSON, default=list)
+    notify_channel: Mapped[str | None] = mapped_column(String(8))
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    result_call_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    satisfaction: Mapped[str | None] = mapped_column(String(24))
+    objection_reasonable: Mapped[bool | None] = mapped_column(Boolean)
+    # the caller's keypress in the AGI survey at the end of the result call
+    survey_satisfaction: Mapped[str | None] = mapped_column(String(24))
+    survey_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # jieba-segmented subject, description and address, space-separated (full-text search)
+    search_tokens: Mapped[str] = mapped_column(Text, default="")
+
+    # the panel's queries: newest first by status / by unit, due lists, caller look-up
+    __table_args__ = (
+        Index("work_order__idx__created_at", "created_at"),
+        Index("work_order__idx__status_created_at", "status", "created_at"),
+        Index("work_order__idx__unit_id_status_created_at", "unit_id", "status", "created_at"),
+        Index("work_order__idx__status_due_at", "status", "due_at"),
+        Index("work_order__idx__unit_id_due_at", "unit_id", "due_at"),
+        Index("work_order__idx__caller_number_status", "caller_number", "status"),
+    )
+
+
+class WorkOrderEvent(Base):
+    """One transition of a work order: who, when, from, to, note."""
+
+    __tablename__ = "work_order_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    # the unit concerned (dispatched to, returned by, ...): per-unit counts of returns
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("handling_unit.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("work_order_event__idx__action_unit_id", "action", "unit_id"),)
