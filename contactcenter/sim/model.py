@@ -17,7 +17,7 @@ import heapq
 import itertools
 import random
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -137,7 +137,8 @@ class HotlineModel:
         self.customers: dict[str, CustomerBehaviour] = {}
         self.originates: Counter[str] = Counter()
         self.stats = Counter()
-        self.queue_log: list[str] = []
+        # the queue's own log (queue_log lines), the most recent ones only: memory stays flat
+        self.queue_log: deque[str] = deque(maxlen=50000)
         self.completed = 0
         self.abandoned = 0
         self._counter = 1
