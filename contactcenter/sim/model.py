@@ -17,7 +17,7 @@ import heapq
 import itertools
 import random
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -137,7 +137,8 @@ class HotlineModel:
         self.customers: dict[str, CustomerBehaviour] = {}
         self.originates: Counter[str] = Counter()
         self.stats = Counter()
-        self.queue_log: list[str] = []
+        # the queue's own log (queue_log lines), the most recent ones only: memory stays flat
+        self.queue_log: deque[str] = deque(maxlen=50000)
         self.completed = 0
         self.abandoned = 0
         self._counter = 1
@@ -1358,6 +1359,54 @@ class HotlineModel:
         talk = leg.seat.behaviour.talk_s
         if talk is not None:
             self.after(talk, self._agent_hangs_up, call, call.token)
+
+    # ------------------------------------------------------------------ AMI Hangup
+    def hangup_channel(self, name: str, cause: int = 16) -> bool:
+        """AMI `Hangup` of a live channel; False when there is no such channel."""
+        for call in list(self.calls.values()):
+            for ch in [call.caller, *(leg.ch for leg in call.legs), *call.extra_channels]:
+                if ch.name == name and not ch.hungup:
+                    self.after(0.001, self._ami_hangup, call, ch, cause)
+                    return True
+        return False
+
+    def _ami_hangup(self, call: Call, ch: Channel, cause: int) -> None:
+        if call.stage == "done" or ch.hungup:
+            return
+        if call.kind != "callback":
+            if ch is call.caller:
+                self._caller_hangs_up(call)
+            elif call.stage in ("talking", "did_talking"):
+                self._agent_hangs_up(call, call.token)
+            return
+        seat_ch = call.caller
+        self._e(w.hangup_request, ch, cause)
+        if call.stage == "orig_ringing":
+            # the seat leg is torn down before anyone answered: the Originate failed
+            self._e(w.pair_event, "DialEnd", None, seat_ch, [("DialStatus", "CANCEL")])
+            self._orig_failure(call, "callback", (seat_ch.cid_name, seat_ch.cid_num), 1)
+            call.outcome = "cancelled"
+            self._add_orig_row(call, "NO ANSWER")
+        elif call.stage == "orig_dialing":
+            cust = call.extra_channels[0]
+            self._e(w.pair_event, "DialEnd", seat_ch, cust, [("DialStatus", "CANCEL")])
+            cust.hungup = True
+            self._e(w.hangup, cust, 0)
+            self._trunk(cust, None)
+            call.outcome = "cancelled"
+            self._add_callback_row(call, cust.name, "NO ANSWER")
+        elif call.stage == "orig_talking":
+            self._orig_talk_ends(call, call.token)
+            return
+        self._e(w.soft_hangup_request, seat_ch, cause)
+        self._emit_rows(call)
+        seat_ch.hungup = True
+        self._e(w.hangup, seat_ch, cause)
+        self._e(w.cel, seat_ch, "LINKEDID_END", "AppDial2")
+        if call.seat and call.seat.busy_with is call:
+            call.seat.busy_with = None
+            self._e(w.device_state, call.seat.interface, "NOT_INUSE")
+        self._close(call)
 
     # ------------------------------------------------------------------ reports
     def bridged_channels(self) -> dict[str, str]:

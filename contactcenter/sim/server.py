@@ -391,6 +391,13 @@ class Simulator:
         else:
             self._ok(client, aid, "Transfer succeeded")
 
+    def _act_hangup(self, client, fields, variables, aid) -> None:
+        cause = fields.get("cause", "16")
+        if not cause.isdigit() or not self.model.hangup_channel(fields.get("channel", ""), int(cause)):
+            self._error(client, aid, "No such channel")
+        else:
+            self._ok(client, aid, "Channel Hungup")
+
     def _list(self, client, aid, start_msg: str, items: list[list[tuple[str, str]]], complete: str,
               count_key: str = "ListItems") -> None:
         client.send(_reply([("Response", "Success"), *aid, ("EventList", "start"), ("Message", start_msg)]))

@@ -240,3 +240,38 @@ def test_real_time_speed_and_events_off():
         finally:
             await sim.stop()
     run(main())
+
+
+def test_hangup_action_ends_a_ringing_callback():
+    async def main():
+        sim = await _sim()
+        sim.model.seats["8010"].behaviour = SeatBehaviour(answer_after=None)
+        try:
+            c = await AmiTestClient.connect(sim.port)
+            await c.login()
+            await c.drain_pending()
+            await c.send(Action="Originate", ActionID="cb9", Channel="PJSIP/8010", Context="callback",
+                         Exten="13900007009", CallerID='"Hotline Callback" <12345>', Timeout="15000", Async="true",
+                         Variable="CALLBACK_ID=cb9")
+            await c.read()
+            await sim.advance(2)
+            await c.send(Action="CoreShowChannels", ActionID="cs")
+            _, seen = await c.read_until(lambda d: d.get("Event") == "CoreShowChannelsComplete")
+            chan = [x for x in seen if dict(x).get("Event") == "CoreShowChannel"]
+            assert ("ChanVariable", "CALLBACK_ID=cb9") in chan[0]
+            name = dict(chan[0])["Channel"]
+            await c.send(Action="Hangup", ActionID="h1", Channel=name, Cause="16")
+            resp, _ = await c.read_until(lambda d: d.get("ActionID") == "h1")
+            assert dict(resp)["Message"] == "Channel Hungup"
+            await sim.advance(1)
+            after = [dict(x) for x in await c.drain_pending()]
+            assert [d["Event"] for d in after if d.get("Event") in ("OriginateResponse", "Hangup")] == \
+                ["OriginateResponse", "Hangup"]
+            assert len(sim.model.calls) == 0
+            await c.send(Action="Hangup", ActionID="h2", Channel=name)
+            resp, _ = await c.read_until(lambda d: d.get("ActionID") == "h2")
+            assert dict(resp) == {"Response": "Error", "ActionID": "h2", "Message": "No such channel"}
+            await c.close()
+        finally:
+            await sim.stop()
+    run(main())
