@@ -131,7 +131,9 @@ def live_server(app):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's sync API runs an event loop on this thread while it is open, and
+# later tests (asyncio.run in the AMI and dispatcher tests) need the thread free again
+@pytest.fixture(scope="module")
 def _browser():
     from tests.panel.browser import ARGS, chromium_or_skip
 
