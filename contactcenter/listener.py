@@ -14,7 +14,9 @@ from collections import deque
 from typing import Callable, Iterable
 
 from contactcenter.ami.events import Message
-from contactcenter.cdr.correlator import Correlator, Effects
+from contactcenter.ami.journal import is_outage
+from contactcenter.ami.protocol import STATUS_UNPARSED, ParseFilter
+from contactcenter.cdr.correlator import USED_VARIABLES, Correlator, Effects
 from contactcenter.cdr.records import CallRecord
 from contactcenter.cdr.store import apply_effects
 from contactcenter.config import Settings
@@ -70,21 +72,70 @@ class CallLogger:
         self.messages_seen = 0
         self.calls_closed = 0
         self.listeners: list[Callable[[Message], None]] = []
+        # events a listener needs parsed beyond the correlator's (the dispatcher's
+        # OriginateResponse is one of the correlator's)
+        self.listener_events: frozenset[str] = frozenset()
         # CoreShowChannel events of our own reconcile requests, gathered in stream order
         self._live_lists: dict[str, list[Message]] = {}
+
+    @property
+    def parse_filter(self) -> ParseFilter:
+        """What the AMI splitter must parse for this pipeline: the correlator's events, the
+        listeners' (`listener_events`), and whatever answers an action. The rest is journaled
+        raw and never parsed on the live path."""
+        return ParseFilter(self.correlator.used_events() | self.listener_events, USED_VARIABLES)
 
     # -- input
     def on_frames(self, frames: list, connection: int) -> None:
         """A batch of frames (contactcenter.ami.protocol.Frame) from one TCP read: journal
-        first, then correlate the usable ones and store."""
-        if self.journal is not None:
-            for frame in frames:
-                frame.connection = connection
-            self.journal.append(frames)
-        self.on_messages([f for f in frames if f.usable], connection)
+        first, then correlate the usable ones and store.
+
+        Normally the journal rows and what they produced are written in one transaction (one
+        commit per read: this is the listener's hot path); while anything is held from an
+        outage, the journal and the store catch up separately, oldest first."""
+        usable = []
+        for frame in frames:
+            frame.connection = connection
+            if frame.usable:
+                usable.append(frame)
+            elif frame.status == STATUS_UNPARSED:
+                self.messages_seen += 1  # seen and journaled; nothing here reads it
+        if self.journal is None or self.journal.held or self._held:
+            if self.journal is not None:
+                self.journal.append(frames)
+            self.on_messages(usable, connection)
+            return
+        effects = None
+        now = self._clock()
+        try:
+            with session_scope(self._sessions) as session:
+                self.journal.write_in(session, frames)
+                effects = self._correlate(usable, now, notify=False)
+                if effects.closed or effects.cdrs or effects.seats:
+                    self._store_guarded(session, effects, _utc(now))
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.journal.hold_after_outage(frames, exc)
+            if effects is None:  # the journal write failed: correlate all the same
+                effects = self._correlate(usable, now, notify=False)
+            if effects.closed or effects.cdrs or effects.seats:
+                self._held.append((effects, _utc(now)))
+            log.warning("database unavailable, holding %d batch(es): %s", len(self._held), exc)
+        else:
+            self.calls_closed += len(effects.closed)
+        # listeners (the dispatcher) write with sessions of their own: never inside ours,
+        # which holds SQLite's write lock
+        self._notify(usable)
 
     def on_messages(self, messages: list[Message], connection: int = 0) -> None:
         now = self._clock()
+        effects = self._correlate(messages, now)
+        if effects.closed or effects.cdrs or effects.seats:
+            self._held.append((effects, _utc(now)))
+        self.flush()
+
+    def _correlate(self, messages: list[Message], now: float, notify: bool = True) -> Effects:
         effects = Effects()
         feed = self.correlator.feed
         for msg in messages:
@@ -93,18 +144,21 @@ class CallLogger:
                 effects.extend(self._reconcile_in_stream(msg, now))
                 continue
             try:
-                effects.extend(feed(msg, now))
+                feed(msg, now, effects)
             except Exception:  # one bad message must not stop the stream
                 log.exception("could not correlate message %s (journal id %s)", msg.name, msg.journal_id)
+            if notify:
+                self._notify((msg,))
+        self.messages_seen += len(messages)
+        return effects
+
+    def _notify(self, messages) -> None:
+        for msg in messages:
             for listener in self.listeners:
                 try:
                     listener(msg)
                 except Exception:
                     log.exception("message listener failed on %s", msg.name)
-        self.messages_seen += len(messages)
-        if effects.closed or effects.cdrs or effects.seats:
-            self._held.append((effects, _utc(now)))
-        self.flush()
 
     def reconcile_action(self, connection: int) -> dict:
         """The CoreShowChannels action to send after each (re)connect. Its answer is applied
@@ -145,11 +199,7 @@ class CallLogger:
             effects, received_at = self._held[0]
             try:
                 with session_scope(self._sessions) as session:
-                    closed = apply_effects(session, effects, received_at)
-                    now = _utc(self._clock())
-                    for record in closed:
-                        for hook in self.hooks:
-                            self._run_hook(session, hook, record, now)
+                    self._store(session, effects, received_at)
             except DatabaseUnavailable as exc:
                 log.warning("database unavailable, holding %d batch(es): %s", len(self._held), exc)
                 return False
@@ -161,6 +211,26 @@ class CallLogger:
             self._held.popleft()
             self.calls_closed += len(effects.closed)
         return True
+
+    def _store(self, session, effects: Effects, received_at: dt.datetime) -> None:
+        """Store one batch and run the closed-call hooks, in the caller's transaction."""
+        closed = apply_effects(session, effects, received_at)
+        now = _utc(self._clock())
+        for record in closed:
+            for hook in self.hooks:
+                self._run_hook(session, hook, record, now)
+
+    def _store_guarded(self, session, effects: Effects, received_at: dt.datetime) -> None:
+        """`_store` inside a savepoint: data the database refuses is logged and skipped while
+        the journal rows of the same transaction are kept; an outage still propagates."""
+        try:
+            with session.begin_nested():
+                self._store(session, effects, received_at)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            log.exception("could not store calls %s; skipped (kept in the journal)",
+                          [r.call_id for r in effects.closed])
 
     def _run_hook(self, session, hook: ClosedCallHook, record: CallRecord, now: dt.datetime) -> None:
         try:

@@ -53,7 +53,9 @@ def _event(frame: Frame) -> str | None:
     return _text(name)[:64] if name else None
 
 
-def _is_outage(exc: BaseException) -> bool:
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` means the database cannot be reached (hold the work and retry), not
+    that it refused this data."""
     if isinstance(exc, _UNAVAILABLE):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
@@ -99,11 +101,16 @@ class Journal:
         try:
             return self._write(frames)
         except Exception as exc:
-            if not _is_outage(exc):
+            if not is_outage(exc):
                 raise
-            self._outage(exc)
-            self._hold(frames)
+            self.hold_after_outage(frames, exc)
             return []
+
+    def hold_after_outage(self, frames: Sequence[Frame], exc: BaseException) -> None:
+        """A batch that could not be written because the database is unavailable (`exc`):
+        keep it, in order, for the next `append` or `flush`."""
+        self._outage(exc)
+        self._hold(frames)
 
     def flush(self, *, force: bool = False) -> bool:
         """Try to write the held frames (not more often than every `retry_interval_s` unless
@@ -121,7 +128,7 @@ class Journal:
                     self._held.popleft()
                 written += len(batch)
         except Exception as exc:
-            if not _is_outage(exc):
+            if not is_outage(exc):
                 raise
             self._outage(exc)
             if written:
@@ -133,17 +140,23 @@ class Journal:
     def _write(self, frames: Sequence[Frame]) -> list[int]:
         session = self._factory()
         try:
-            conn = session.connection()
-            if conn.dialect.name == "sqlite":
-                ids = self._write_sqlite(conn, frames)
-            else:
-                ids = [row[0] for row in conn.execute(_INSERT_RETURNING, self._rows(frames))]
+            ids = self.write_in(session, frames)
             session.commit()
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+        return ids
+
+    def write_in(self, session: Session, frames: Sequence[Frame]) -> list[int]:
+        """Write a batch inside the caller's transaction (the caller commits); the ids are
+        set on the frames. Only for a journal that holds nothing, or the order would break."""
+        conn = session.connection()
+        if conn.dialect.name == "sqlite":
+            ids = self._write_sqlite(conn, frames)
+        else:
+            ids = [row[0] for row in conn.execute(_INSERT_RETURNING, self._rows(frames))]
         for f, id_ in zip(frames, ids):
             f.journal_id = id_
         return ids

@@ -41,6 +41,8 @@ FAILED_DIAL_STATUSES = {"CONGESTION", "CHANUNAVAIL", "INVALIDARGS", "TORTURE"}
 # Q.850 causes that mean the network or the equipment failed, not a person
 FAILED_CAUSES = {1, 2, 3, 20, 21, 22, 27, 28, 34, 38, 41, 42, 44, 47, 50, 57, 58, 63, 65, 66, 69, 79, 88, 102, 111, 127}
 CAUSE_BUSY = 17
+# the channel variables whose VarSet events matter here
+USED_VARIABLES = ("QUEUESTATUS", "DIALSTATUS", "CALLBACK_ID")
 UNKNOWN_IDS = {"", "<unknown>", "unknown", "anonymous", "<anonymous>"}
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -183,9 +185,12 @@ class Correlator:
         }
 
     # ------------------------------------------------------------------ feeding
-    def feed(self, msg: Message, received_at: float) -> Effects:
-        """Process one message; `received_at` (epoch s) is used when it has no Timestamp."""
-        out = Effects()
+    def feed(self, msg: Message, received_at: float, out: Effects | None = None) -> Effects:
+        """Process one message; `received_at` (epoch s) is used when it has no Timestamp.
+        What it produces is added to `out` (a new `Effects` when None), which is returned:
+        a batch passes one `out` for all its messages."""
+        if out is None:
+            out = Effects()
         name = msg.fields.get("Event")
         handler = self._handlers.get(name) if name else None
         if handler is None:
@@ -193,6 +198,11 @@ class Correlator:
         ts = msg.timestamp
         handler(msg, received_at if ts is None else ts, out)
         return out
+
+    def used_events(self) -> frozenset[str]:
+        """The events this correlator reads (VarSet only for `USED_VARIABLES`); any other is
+        ignored, so the AMI layer need not parse it."""
+        return frozenset(self._handlers)
 
     def open_call_ids(self) -> list[str]:
         return list(self.calls)
@@ -441,7 +451,7 @@ class Correlator:
 
     def _on_varset(self, msg: Message, ts: float, out: Effects) -> None:
         var = msg.fields.get("Variable")
-        if var not in ("QUEUESTATUS", "DIALSTATUS", "CALLBACK_ID"):
+        if var not in USED_VARIABLES:
             return
         call = self._call_for(msg, ts, create=False)
         if call is None:
