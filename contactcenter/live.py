@@ -94,7 +94,8 @@ async def run_listener(settings: Settings, *, stop: asyncio.Event | None = None,
     def on_disconnect(connection_no: int, reason: str) -> None:
         log.warning("AMI connection %d lost: %s", connection_no, reason)
 
-    link = AmiLink(settings.ami, on_messages=logger.on_frames, on_connect=on_connect, on_disconnect=on_disconnect)
+    link = AmiLink(settings.ami, on_messages=logger.on_frames, on_connect=on_connect, on_disconnect=on_disconnect,
+                   parse_filter=logger.parse_filter)
     if with_dispatcher:
         from contactcenter.redial.dispatcher import CallbackDispatcher
 

@@ -33,7 +33,8 @@ async def replay_capture(capture: str | Path, settings: Settings, *, speed: floa
 
     # no reconcile on reconnect here: the replay server resumes the stream exactly where it
     # was cut, so every call still open is still up
-    await run_replay(path, on_frames, chunk_size=chunk_size, drop_at=drop_at, speed="max" if speed is None else speed)
+    await run_replay(path, on_frames, chunk_size=chunk_size, drop_at=drop_at, speed="max" if speed is None else speed,
+                     parse_filter=logger.parse_filter)
     if not logger.flush():
         raise CliError("the database went away during the replay; nothing was lost from the journal, "
                        "run the replay again when it is back")

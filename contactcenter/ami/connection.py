@@ -35,7 +35,8 @@ from typing import Any, Awaitable, Callable
 from panoramisk.ami_protocol import AMIProtocol
 
 from contactcenter.ami.events import Message
-from contactcenter.ami.protocol import MAX_FRAME_BYTES, STATUS_OK, Frame, FrameSplitter, format_action
+from contactcenter.ami.protocol import (MAX_FRAME_BYTES, STATUS_OK, STATUS_UNPARSED, Frame, FrameSplitter,
+                                        ParseFilter, format_action)
 from contactcenter.config import AmiTarget
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,10 @@ def backoff_delay(attempt: int, initial_s: float, max_s: float, rnd: float) -> f
 class _LinkProtocol(AMIProtocol):
     """panoramisk's protocol, fed through our byte splitter and reporting to the link."""
 
-    def __init__(self, link: "AmiLink", max_frame_bytes: int) -> None:
+    def __init__(self, link: "AmiLink", max_frame_bytes: int, parse_filter: ParseFilter | None = None) -> None:
         self._link = link
         self._max_frame_bytes = max_frame_bytes
+        self._parse_filter = parse_filter
         self.connection_no = 0
         self.lost: asyncio.Future | None = None
 
@@ -108,7 +110,7 @@ class _LinkProtocol(AMIProtocol):
         # numbered here: the greeting can arrive before create_connection() returns
         self._link.connection_no += 1
         self.connection_no = self._link.connection_no
-        self.splitter = FrameSplitter(self._max_frame_bytes)
+        self.splitter = FrameSplitter(self._max_frame_bytes, self._parse_filter)
         loop = asyncio.get_running_loop()
         self._loop_time = loop.time
         self.last_received = loop.time()
@@ -162,7 +164,8 @@ class AmiLink:
                  events: str = "on", ping_interval_s: float = 20.0, pong_timeout_s: float = 10.0,
                  connect_timeout_s: float = 10.0, login_timeout_s: float = 10.0,
                  backoff_initial_s: float = 0.5, backoff_max_s: float = 30.0,
-                 max_frame_bytes: int = MAX_FRAME_BYTES, rng: Callable[[], float] = random.random) -> None:
+                 max_frame_bytes: int = MAX_FRAME_BYTES, parse_filter: ParseFilter | None = None,
+                 rng: Callable[[], float] = random.random) -> None:
         self.target = target
         self.on_messages = on_messages
         self.on_connect = on_connect
@@ -175,6 +178,7 @@ class AmiLink:
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
         self.max_frame_bytes = max_frame_bytes
+        self.parse_filter = parse_filter
         self._rng = rng
         self.connection_no = 0  # increases with every TCP connection made
         self.banner: str | None = None
@@ -274,7 +278,7 @@ class AmiLink:
         """One TCP connection from connect to loss; True if it got logged in."""
         loop = asyncio.get_running_loop()
         _, proto = await asyncio.wait_for(
-            loop.create_connection(lambda: _LinkProtocol(self, self.max_frame_bytes),
+            loop.create_connection(lambda: _LinkProtocol(self, self.max_frame_bytes, self.parse_filter),
                                    self.target.host, self.target.port),
             self.connect_timeout_s)
         conn = proto.connection_no
@@ -371,7 +375,7 @@ class AmiLink:
         for f in frames:
             f.connection = conn
             f.received_at = now
-            if f.status != STATUS_OK:
+            if f.status != STATUS_OK and f.status != STATUS_UNPARSED:
                 log.warning("AMI connection %d: %s frame (event %s): %s", conn, f.status,
                             f.event_name, f.error)
             elif f.kind == "banner":

@@ -423,12 +423,13 @@ async def run_replay(capture: str | Path | list[bytes], on_messages: Callable[[l
                      chunk_size: int | None = None, speed: str | float | None = "max", drop_at: int | None = None,
                      on_connect: Callable[[int], Any] | None = None,
                      on_disconnect: Callable[[int, str], Any] | None = None,
-                     timeout: float | None = None) -> ReplayResult:
+                     timeout: float | None = None, parse_filter=None) -> ReplayResult:
     """Replay a capture (folder, `ami.raw[.gz]` file, or list of segments) through a real
     `AmiLink` over loopback TCP; return when the whole stream has been delivered.
 
     `on_messages(frames, connection_no)` receives every frame exactly as in a live listen;
-    `on_connect` / `on_disconnect` are passed to the link (the listener's reconnect path).
+    `on_connect` / `on_disconnect` are passed to the link (the listener's reconnect path),
+    and `parse_filter` (a `contactcenter.ami.protocol.ParseFilter`) to its splitter.
     """
     from contactcenter.ami.connection import AmiLink
     from contactcenter.config import AmiTarget
@@ -448,7 +449,7 @@ async def run_replay(capture: str | Path | list[bytes], on_messages: Callable[[l
 
     target = AmiTarget(host="127.0.0.1", port=server.port, username="replay", secret="replay")
     link = AmiLink(target, on_messages, on_connect=on_connect, on_disconnect=_disconnected,
-                   backoff_initial_s=0.01, backoff_max_s=0.2, ping_interval_s=30.0, pong_timeout_s=30.0)
+                   parse_filter=parse_filter, backoff_initial_s=0.01, backoff_max_s=0.2, ping_interval_s=30.0, pong_timeout_s=30.0)
 
     async def _until_done() -> None:
         await link.start()

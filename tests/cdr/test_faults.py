@@ -34,9 +34,15 @@ def test_garbage_between_events_is_journaled_and_skipped_without_touching_the_ca
     check_calls("abandon-in-queue", stored(sqlite_url)[0])
     with session_scope(sqlite_url) as s:
         statuses = dict(s.execute(select(JournalEntry.event, JournalEntry.status)
-                                  .where(JournalEntry.status != "ok")).all())
+                                  .where(JournalEntry.status.not_in(["ok", "unparsed"]))).all())
+        unknown = s.execute(select(JournalEntry.id, JournalEntry.status)
+                            .where(JournalEntry.event == "SomethingNew")).one()
     assert statuses == {"Bogus": "malformed", "Newchannel": "undecodable", "Huge": "oversized",
                         "Truncated": "truncated"}
+    # an event nothing here uses is journaled raw, unparsed, and reads back whole
+    assert unknown.status == "unparsed"
+    [again] = Journal(sqlite_url, "test").read(unknown.id, to_id=unknown.id)
+    assert (again.status, again.pairs) == ("ok", [("Event", "SomethingNew"), ("Foo", "bar")])
 
 
 def _set_connections(name: str, allowed: bool) -> None:
