@@ -26,8 +26,9 @@ from typing import Callable, Protocol
 from sqlalchemy import String, cast, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from contactcenter.ami.originate import (DEFAULT_CALLER_ID, CallbackDial, check_action, originate_action,
-                                         originate_result)
+from contactcenter.ami.connection import AmiConnectionLost
+from contactcenter.ami.originate import (CALLER_ID, CONTEXT, DEFAULT_CALLER_ID, EXTEN, SEAT, CallbackDial,
+                                         check_action, originate_action, originate_result)
 from contactcenter.db import session_scope
 from contactcenter.numbers import mask, read_number
 from contactcenter.redial import policy as P
@@ -90,6 +91,25 @@ class DispatcherConfig:
         return cfg
 
 
+def _check_config(config: DispatcherConfig, settings) -> None:
+    """Refuse to start with settings every Originate would fail on (a typo in the context or
+    the hotline number must stop the dispatcher, not strike callers off as invalid numbers)."""
+    prefix = getattr(settings, "dial_prefix", "") or ""
+    problems = []
+    if not CONTEXT.fullmatch(config.context):
+        problems.append(f"callback context {config.context!r} (lower-case letters, digits, _ and -)")
+    if not CALLER_ID.fullmatch(config.caller_id):
+        problems.append(f"callback caller ID {config.caller_id!r} (\"Name\" <digits>)")
+    if prefix and not prefix.isdigit():
+        problems.append(f"dial prefix {prefix!r} (digits only)")
+    if config.seats is not None:
+        bad = [s for s in config.seats if not SEAT.fullmatch(s)]
+        if bad:
+            problems.append(f"callback seats {bad!r} (seat numbers 8000-8099)")
+    if problems:
+        raise ValueError("callback dispatcher settings cannot be dialled: " + "; ".join(problems))
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -135,6 +155,7 @@ class CallbackDispatcher:
         self.settings = settings
         self.link = link
         self.config = config or DispatcherConfig.from_settings(settings)
+        _check_config(self.config, settings)
         self.clock = clock
         self.policy = policy_for(settings)
         self.scheduler = None
@@ -420,13 +441,19 @@ class CallbackDispatcher:
         try:
             action = check_action(originate_action(dial))
         except ValueError as exc:
-            self._finish_unsent(item, P.R_INVALID, str(exc))
-            log.warning("callback %s (%s) not dialled: %s", item.task_id, mask(item.number), exc)
+            if EXTEN.fullmatch(item.number or ""):
+                # the number is fine: the seat (not a seat channel we may dial) is at fault,
+                # which is no reason to strike the caller off the list
+                self._finish_unsent(item, P.R_NOT_SENT, str(exc))
+                log.error("callback %s not dialled from seat %s: %s", item.task_id, item.seat, exc)
+            else:
+                self._finish_unsent(item, P.R_INVALID, str(exc))
+                log.warning("callback %s (%s) not dialled: %s", item.task_id, mask(item.number), exc)
             return False
         try:
             await self.link.send_action(action, resend_on_reconnect=False,
                                         timeout=max(10.0, self.config.originate_timeout_ms / 1000))
-        except (asyncio.TimeoutError, ConnectionError, OSError) as exc:
+        except (asyncio.TimeoutError, AmiConnectionLost, ConnectionError, OSError) as exc:
             # the action may have reached Asterisk: keep it in flight; reconcile settles it
             self._mark_sent(item, f"no reply to Originate: {exc!r}")
             log.warning("callback %s: no reply to Originate (%s); left to reconcile", item.task_id, exc)
