@@ -62,9 +62,21 @@ def create_app(settings: Settings | None = None, db_url: str | None = None, test
     from contactcenter.panel import auth, filters
     from contactcenter.panel.ratelimit import RateLimiter
 
+    extra = settings.extra
+    # public form: per client address; SMS: per sender (every message comes from the one
+    # gateway address); log-in: per address and user name, against password guessing
     app.extensions["cc_intake_limiter"] = RateLimiter(
-        capacity=int(settings.extra.get("intake_burst", 5)),
-        per_seconds=float(settings.extra.get("intake_window_s", 600)))
+        capacity=int(extra.get("intake_burst", 5)), per_seconds=float(extra.get("intake_window_s", 600)))
+    app.extensions["cc_sms_limiter"] = RateLimiter(
+        capacity=int(extra.get("sms_burst", 10)), per_seconds=float(extra.get("sms_window_s", 600)))
+    app.extensions["cc_login_limiter"] = RateLimiter(
+        capacity=int(extra.get("login_burst", 10)), per_seconds=float(extra.get("login_window_s", 600)))
+    proxies = int(extra.get("panel_proxies", os.environ.get("CONTACTCENTER_PANEL_PROXIES", "0")) or 0)
+    if proxies > 0:
+        # behind that many reverse proxies: take the client's address from X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     auth.init_app(app)
     filters.init_app(app)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -108,12 +109,18 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db(), form.username.data.strip(), form.password.data)
+        username = form.username.data.strip()
+        limiter = current_app.extensions["cc_login_limiter"]
+        if not limiter.allow(f"{request.remote_addr}|{username.lower()}", time.monotonic()):
+            flash("登录尝试过于频繁，请稍后再试", "error")
+            return render_template("login.html", form=form), 429
+        user = accounts.authenticate(db(), username, form.password.data)
         if user is None:
             flash("用户名或密码错误", "error")
         else:
             user.last_login_at = now()
             db().commit()
+            session.permanent = True  # the 12-hour PERMANENT_SESSION_LIFETIME applies
             login_user(_current(user))
             return redirect(_safe_next(request.args.get("next")) or _home_url(user.role))
     return render_template("login.html", form=form), (200 if request.method == "GET" or form.errors == {} else 400)

@@ -69,3 +69,18 @@ def test_api_over_http_needs_the_bearer_token(live_server):
     assert resp.status == 200
     assert [c["call_id"] for c in data["calls"]] == ["1764720000.6", "1764720000.5", "1764720000.4", "1764720000.2"]
     conn.close()
+
+
+def test_password_guessing_is_slowed_per_user_and_a_login_lasts_the_shift(app):
+    from tests.panel.conftest import PASSWORD, login
+
+    client = app.test_client()
+    codes = [login(client, "op", "wrong-password").status_code for _ in range(11)]
+    assert codes[:10] == [200] * 10 and codes[10] == 429
+    # the right password is refused too while the bucket is empty: guessing gains nothing
+    assert login(client, "op", PASSWORD).status_code == 429
+    other = app.test_client()
+    resp = login(other, "boss")
+    assert resp.status_code == 302
+    cookie = resp.headers["Set-Cookie"]
+    assert "cc_session=" in cookie and "Expires=" in cookie and "HttpOnly" in cookie

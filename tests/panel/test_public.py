@@ -101,3 +101,18 @@ def test_work_order_api(app, seeded_url):
                                                          "description": "d"})
     assert bad.status_code == 400 and "order_type must be one of" in bad.get_json()["error"]
     assert client.post("/api/orders", headers=AUTH, json={"evil": 1}).get_json() == {"error": "unknown field(s): evil"}
+
+
+def test_sms_is_limited_per_sender_not_for_the_whole_gateway(app, seeded_url):
+    client = app.test_client()
+    headers = {"X-SMS-Token": SMS_TOKEN}
+
+    def sms(sender, i):
+        return client.post("/public/sms", data={"from": sender, "text": f"第{i}条：小区路灯不亮"}, headers=headers).status_code
+
+    # every message comes from the gateway's one address: 12 citizens are all served
+    assert [sms(f"139000080{i:02d}", i) for i in range(12)] == [201] * 12
+    # one sender flooding is stopped after the burst of 10
+    assert [sms("13900009999", i) for i in range(11)] == [201] * 10 + [429]
+    with session_scope(seeded_url) as s:
+        assert len(s.scalars(select(WorkOrder.id).where(WorkOrder.channel == "sms")).all()) == 22

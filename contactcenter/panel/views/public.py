@@ -1,6 +1,6 @@
 """Public intake: a web form citizens fill in without logging in (validated, CSRF-protected,
 rate-limited per address, with a honeypot field), and the SMS gateway's webhook
-(token-authenticated). Both create work orders through the work-order service."""
+(token-authenticated, rate-limited per sender). Both create work orders through the work-order service."""
 from __future__ import annotations
 
 import hmac
@@ -20,9 +20,9 @@ PUBLIC_TYPES = {k: wf.ORDER_TYPES[k] for k in ("consultation", "help_request", "
                                                "suggestion", "praise")}
 
 
-def _limited() -> bool:
-    limiter = current_app.extensions["cc_intake_limiter"]
-    return not limiter.allow(request.remote_addr or "?", time.monotonic())
+def _limited(limiter: str = "cc_intake_limiter", key: str | None = None) -> bool:
+    bucket = current_app.extensions[limiter]
+    return not bucket.allow(key or request.remote_addr or "?", time.monotonic())
 
 
 @bp.route("/intake", methods=["GET", "POST"])
@@ -88,8 +88,6 @@ def sms_webhook():
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("X-SMS-Token", "")
     if not token or not hmac.compare_digest(token.encode(), expected.encode()):
         return jsonify({"error": "missing or wrong token"}), 401
-    if _limited():
-        return jsonify({"error": "too many messages, retry later"}), 429
     data = request.get_json(silent=True) if request.is_json else request.form
     data = data or {}
     try:
@@ -99,6 +97,8 @@ def sms_webhook():
         text = clean_text(str(data.get("text") or ""), "text", max_len=1000, required=True, min_len=2)
     except InputError as exc:
         return jsonify({"error": str(exc)}), 400
+    if _limited("cc_sms_limiter", sender):  # one sender flooding, not the gateway's traffic
+        return jsonify({"error": "too many messages from this sender, retry later"}), 429
     subject = text.splitlines()[0][:30]
     try:
         order = ts.create_order(db(), ts.Actor("system", "sms-gateway"), now(), channel="sms",
