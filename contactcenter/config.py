@@ -99,6 +99,11 @@ _ENV = {
 }
 
 
+# in the TOML file, each variable's name without the prefix, in lower case, works too
+# (`db`, `tz`, `secret_key`, ...), besides the setting's own name (`db_url`, `site_timezone`)
+_TOML_ALIASES = {var.removeprefix("CONTACTCENTER_").lower(): name for var, name in _ENV.items()}
+
+
 def load_settings(env: dict | None = None, config_file: str | None = None, **overrides) -> Settings:
     """Build the settings: TOML file (CONTACTCENTER_CONFIG or `config_file`), then the
     environment, then explicit overrides (command-line flags)."""
@@ -109,8 +114,13 @@ def load_settings(env: dict | None = None, config_file: str | None = None, **ove
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
         known = {f.name for f in fields(Settings)}
-        extra = {k: v for k, v in data.items() if k not in known}
-        values.update({k: v for k, v in data.items() if k in known})
+        extra = {}
+        for key, value in data.items():
+            name = key if key in known else _TOML_ALIASES.get(key)
+            if name is None:
+                extra[key] = value  # sections such as [redial], and panel options
+            else:
+                values[name] = value
         if extra:
             values["extra"] = extra
     for var, name in _ENV.items():
