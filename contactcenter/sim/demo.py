@@ -71,6 +71,20 @@ def _start_panel(settings, port: int):
     return server, thread, users
 
 
+def _seed_knowledge(db_url: str) -> None:
+    """The shipped knowledge-base articles, so the panel's search answers from the first
+    minute (adds only what is missing: edits made in an earlier demo are kept)."""
+    seed = _optional("contactcenter.knowledge.service", "seed_articles")
+    if seed is None:
+        return
+    from contactcenter.db import session_scope
+
+    with session_scope(db_url) as session:
+        added = seed(session)
+    if added:
+        log.info("knowledge base: %d articles added", added)
+
+
 def run(args) -> int:
     """Entry point of `contactcenter demo`."""
     from contactcenter.cli import CliError, settings_from
@@ -87,6 +101,7 @@ def run(args) -> int:
     if not settings.db_url.startswith("sqlite"):
         log.info("demo database: %s", settings.redacted()["db_url"])
     ensure_schema(settings.db_url)
+    _seed_knowledge(settings.db_url)
     calls = DEFAULT_CALLS_PER_DAY if args.calls_per_day is None else args.calls_per_day
     day_s = 86400.0 / args.speed
     duration = args.duration if args.duration is not None else day_s

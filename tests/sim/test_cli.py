@@ -57,3 +57,11 @@ def test_demo_runs_end_to_end(tmp_path):
     assert {r["outcome"] for r in records} <= {"answered", "abandoned", "busy", "no_answer", "failed"}
     assert "answered" in {r["outcome"] for r in records}
     assert all(r["call_id"].startswith("hotline-rig-") for r in records)
+    # the knowledge base is there for the panel's search from the first minute
+    import sqlite3
+
+    from contactcenter.knowledge.service import load_seed_articles
+
+    with sqlite3.connect(tmp_path / "demo.db") as conn:
+        articles = conn.execute("SELECT count(*) FROM kb_article").fetchone()[0]
+    assert articles == len(load_seed_articles()) >= 300
