@@ -1,7 +1,7 @@
-"""Wallboard figures as pure functions: seat states and today's call counts and rates.
+"""Wallboard figures as pure functions: seat states, the longest wait, the local day.
 
-Inputs are plain values read by the query module; time is passed in. Definitions follow
-shared/DESIGN.md (statistics): calls/answered/missed are inbound calls.
+Inputs are plain values read by the query module; time is passed in. Today's call counts and
+rates come from `contactcenter.stats` (the same code as `contactcenter stats`).
 """
 from __future__ import annotations
 
@@ -30,54 +30,6 @@ def seat_state(logged_in: bool, paused: bool, device_state: str | None) -> str:
     if paused:
         return "paused"
     return "idle"
-
-
-@dataclass(frozen=True)
-class DayCall:
-    """What the wallboard needs of one closed inbound call."""
-
-    caller: str | None
-    outcome: str | None
-    missed: bool
-
-
-@dataclass(frozen=True)
-class DayFigures:
-    calls: int
-    answered: int
-    missed: int
-    first_attempt_connect_rate: float | None
-    callers: int
-    callers_reached: int
-    overall_connect_rate: float | None
-
-
-def day_figures(calls: list[DayCall], reached_by_callback: set[str]) -> DayFigures:
-    """Counts and rates for a set of closed inbound calls.
-
-    first attempt = answered / calls; overall = callers reached (answered directly or by a
-    callback) / distinct callers, a withheld caller counting as one caller each."""
-    answered = sum(1 for c in calls if c.outcome == "answered")
-    missed = sum(1 for c in calls if c.missed)
-    known: dict[str, bool] = {}
-    withheld_total = withheld_reached = 0
-    for c in calls:
-        if c.caller is None:
-            withheld_total += 1
-            withheld_reached += c.outcome == "answered"
-        else:
-            known[c.caller] = known.get(c.caller, False) or c.outcome == "answered"
-    callers = len(known) + withheld_total
-    reached = sum(1 for n, ok in known.items() if ok or n in reached_by_callback) + withheld_reached
-    return DayFigures(
-        calls=len(calls),
-        answered=answered,
-        missed=missed,
-        first_attempt_connect_rate=(answered / len(calls)) if calls else None,
-        callers=callers,
-        callers_reached=reached,
-        overall_connect_rate=(reached / callers) if callers else None,
-    )
 
 
 def longest_wait_s(queued_since: list[dt.datetime], now: dt.datetime) -> float | None:

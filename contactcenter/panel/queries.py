@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from contactcenter.cdr.models import Call, CallLeg, Seat
 from contactcenter.panel import figures
 from contactcenter.redial.models import CallbackAttempt, CallbackTask
+from contactcenter.stats.queries import load_stats
 
 PAGE = 50
 
@@ -41,20 +42,6 @@ def waiting_since(session: Session) -> list[dt.datetime]:
     return [t for t in session.scalars(stmt) if t is not None]
 
 
-def day_calls(session: Session, start: dt.datetime, end: dt.datetime) -> list[figures.DayCall]:
-    stmt = select(Call.caller, Call.outcome, Call.missed).where(
-        Call.direction == "inbound", Call.closed.is_(True), Call.started_at >= start, Call.started_at < end)
-    return [figures.DayCall(caller=c, outcome=o, missed=bool(m)) for c, o, m in session.execute(stmt)]
-
-
-def reached_by_callback(session: Session, start: dt.datetime, end: dt.datetime) -> set[str]:
-    """Numbers whose callback task (for a call missed in the window) reached them."""
-    stmt = select(CallbackTask.number).where(CallbackTask.status == "reached", CallbackTask.number.is_not(None),
-                                             CallbackTask.last_missed_at >= start,
-                                             CallbackTask.first_missed_at < end)
-    return set(session.scalars(stmt))
-
-
 def wallboard(session: Session, now: dt.datetime, tz) -> dict:
     """Everything the wallboard shows, as JSON-ready values."""
     start, end = figures.local_day_bounds(now, tz)
@@ -63,7 +50,8 @@ def wallboard(session: Session, now: dt.datetime, tz) -> dict:
     for s in seat_rows:
         counts[s.state] += 1
     waiting = waiting_since(session)
-    day = figures.day_figures(day_calls(session, start, end), reached_by_callback(session, start, end))
+    # the same figures as `contactcenter stats` for today, by the same code
+    day = load_stats(session, since=start, until=end, tz=tz)
     in_progress = session.scalar(select(func.count()).select_from(Call).where(
         Call.closed.is_(False), Call.started_at >= start - dt.timedelta(hours=2))) or 0
     return {
@@ -75,12 +63,8 @@ def wallboard(session: Session, now: dt.datetime, tz) -> dict:
         "waiting": len(waiting),
         "longest_wait_s": figures.longest_wait_s(waiting, now),
         "in_progress": in_progress,
-        "today": {
-            "calls": day.calls, "answered": day.answered, "missed": day.missed,
-            "first_attempt_connect_rate": day.first_attempt_connect_rate,
-            "callers": day.callers, "callers_reached": day.callers_reached,
-            "overall_connect_rate": day.overall_connect_rate,
-        },
+        "today": {key: day[key] for key in ("calls", "answered", "missed", "first_attempt_connect_rate",
+                                            "callers", "callers_reached", "overall_connect_rate")},
     }
 
 

@@ -23,9 +23,10 @@ def local_day_bounds(first: dt.date | None, last: dt.date | None, tz: ZoneInfo
 
 def load_stats(session: Session, *, since: dt.datetime | None, until: dt.datetime | None, tz: ZoneInfo,
                service_level_s: float = 20.0) -> dict:
-    """The figures of DESIGN.md for inbound calls that started in [since, until)."""
+    """The figures of DESIGN.md for the closed inbound calls that started in [since, until)
+    (a call still in progress is neither answered nor missed yet)."""
     stmt = select(Call.call_id, Call.caller, Call.started_at, Call.outcome, Call.queued_at, Call.queue, Call.wait_s,
-                  Call.talk_s, Call.short_abandon).where(Call.direction == "inbound")
+                  Call.talk_s, Call.short_abandon).where(Call.direction == "inbound", Call.closed.is_(True))
     if since is not None:
         stmt = stmt.where(Call.started_at >= since)
     if until is not None:
@@ -58,10 +59,12 @@ def load_stats(session: Session, *, since: dt.datetime | None, until: dt.datetim
     task_of = dict(session.execute(select(CallbackMissedCall.call_id, CallbackMissedCall.task_id)
                                    .where(CallbackMissedCall.call_id.in_([r[0] for r in missed_rows]))).all()) \
         if missed_rows else {}
-    first_answered_out = dict(session.execute(
-        select(Call.caller, func.max(Call.started_at))
-        .where(Call.direction.in_(("callback", "outbound")), Call.outcome == "answered", Call.caller.is_not(None))
-        .group_by(Call.caller)).all())
+    out_stmt = (select(Call.caller, func.max(Call.started_at))
+                .where(Call.direction.in_(("callback", "outbound")), Call.outcome == "answered",
+                       Call.caller.is_not(None)).group_by(Call.caller))
+    if since is not None:
+        out_stmt = out_stmt.where(Call.started_at >= since)  # only a call after the miss reaches them
+    first_answered_out = dict(session.execute(out_stmt).all())
     reached: dict[str, set[str]] = {}
     for call_id, number, status, missed_at in missed_rows:
         latest_out = first_answered_out.get(number)

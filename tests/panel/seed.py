@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from contactcenter.cdr.models import Call, CallLeg, Seat
-from contactcenter.redial.models import CallbackAttempt, CallbackTask
+from contactcenter.redial.models import CallbackAttempt, CallbackMissedCall, CallbackTask
 
 UTC = dt.timezone.utc
 # 2026-12-03 10:00 in Asia/Shanghai
@@ -91,6 +91,9 @@ def seed_calls(session) -> dict:
     }
     session.add_all(tasks.values())
     session.flush()
+    # what the intake writes beside each entry: which missed call went to it
+    session.add_all(CallbackMissedCall(call_id=call_id, task_id=t.id, missed_at=t.first_missed_at)
+                    for t in tasks.values() for call_id in t.missed_calls)
     attempt = CallbackAttempt(task_id=tasks["reached"].id, seq=1, number="13900003333", seat="8002",
                               action_id="cc-cb-1", callback_id="cb1", state="done", originate_response="Success",
                               originate_reason="4", originate_result="reached", call_id="1764720000.40",

@@ -19,7 +19,7 @@ def test_wallboard_json_has_the_worked_out_figures(as_role):
     assert data["waiting"] == 2
     assert data["longest_wait_s"] == 90.0
     assert data["in_progress"] == 2
-    assert data["today"] == {"calls": 6, "answered": 2, "missed": 4, "first_attempt_connect_rate": 2 / 6,
+    assert data["today"] == {"calls": 6, "answered": 2, "missed": 4, "first_attempt_connect_rate": 0.3333,
                              "callers": 5, "callers_reached": 3, "overall_connect_rate": 0.6}
     assert data["at_local"] == "10:00:00"
 

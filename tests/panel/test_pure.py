@@ -28,29 +28,6 @@ def test_seat_state(logged_in, paused, device, expected):
     assert figures.seat_state(logged_in, paused, device) == expected
 
 
-def test_day_figures_counts_callers_and_reached_by_callback():
-    calls = [
-        figures.DayCall("139A", "answered", False),
-        figures.DayCall("139B", "abandoned", True),
-        figures.DayCall("139B", "answered", False),
-        figures.DayCall("139C", "abandoned", True),
-        figures.DayCall(None, "abandoned", True),
-        figures.DayCall(None, "answered", False),
-        figures.DayCall("139D", "busy", True),
-    ]
-    f = figures.day_figures(calls, reached_by_callback={"139C", "139Z"})
-    assert (f.calls, f.answered, f.missed) == (7, 3, 4)
-    assert f.first_attempt_connect_rate == pytest.approx(3 / 7)
-    # callers: A, B, C, D + two withheld = 6; reached: A, B, C(callback), withheld answered = 4
-    assert (f.callers, f.callers_reached) == (6, 4)
-    assert f.overall_connect_rate == pytest.approx(4 / 6)
-
-
-def test_day_figures_empty_day_has_no_rates():
-    f = figures.day_figures([], set())
-    assert (f.calls, f.first_attempt_connect_rate, f.overall_connect_rate) == (0, None, None)
-
-
 def test_longest_wait_and_local_day_bounds():
     now = dt.datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
     assert figures.longest_wait_s([now - dt.timedelta(seconds=90), now - dt.timedelta(seconds=5)], now) == 90.0
