@@ -93,8 +93,8 @@ def originate_action(dial: CallbackDial) -> dict:
 
 
 def check_action(action: dict) -> dict:
-    """Re-check an Originate built elsewhere (the panel's click-to-call goes through here too):
-    every header known and matching its pattern, no CR/LF anywhere."""
+    """Re-check a built Originate (the panel's actions reach Asterisk only through the
+    dispatcher, which calls this): every header known and matching its pattern, no CR/LF."""
     allowed = {"Action", "ActionID", "Channel", "Context", "Exten", "Priority", "CallerID", "Timeout", "Async",
                "Variable"}
     for key, value in action.items():

@@ -24,9 +24,11 @@ CALLBACK_STATUS = {
     "invalid_number": "号码无效",
     "blocked": "免打扰",
 }
+# every attempt result of contactcenter.redial.policy.RESULTS (a test keeps them in step)
 CALLBACK_RESULTS = {
     "reached": "已接通", "caller_no_answer": "无人接听", "caller_busy": "对方忙", "seat_no_answer": "坐席未接",
-    "failed": "失败", "invalid_number": "号码无效", "rejected": "拒接", "congestion": "线路拥塞",
+    "seat_busy": "坐席忙", "failed": "失败", "invalid_number": "号码无效", "not_sent": "未发出",
+    "cancelled": "已取消（来电已接通）",
 }
 LEG_RESULTS = {
     "answered": "接听", "no_answer": "未接", "busy": "忙", "rejected": "拒接",

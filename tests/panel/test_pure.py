@@ -124,3 +124,10 @@ def test_every_capability_names_known_roles():
     assert not roles.can("unit_handler", "unmask")
     assert not roles.can("operator", "no.such.capability")
     assert roles.can("leader", "orders.approve") and not roles.can("admin", "orders.approve")
+
+
+def test_every_callback_result_has_a_chinese_label():
+    from contactcenter.panel.filters import CALLBACK_RESULTS
+    from contactcenter.redial.policy import RESULTS
+
+    assert set(CALLBACK_RESULTS) == set(RESULTS)
