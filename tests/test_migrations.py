@@ -21,3 +21,34 @@ def test_db_upgrade_command_on_a_new_sqlite_file(tmp_path):
     out = run_cli("db", "upgrade", "--db", url)
     assert "database at head" in out.stdout
     assert {"call", "callback_task", "ami_journal"} <= db.table_names(url)
+
+
+def test_0007_merges_duplicate_open_callbacks_and_then_refuses_a_second_open_one(db_url):
+    import datetime as dt
+
+    import pytest
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from contactcenter.redial.models import CallbackTask
+
+    at = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.timezone.utc)
+
+    def task(number, status):
+        return CallbackTask(number=number, status=status, missed_calls=[], first_missed_at=at, last_missed_at=at,
+                            created_at=at, updated_at=at)
+
+    db.downgrade(db_url, "0002")  # as an earlier version left it: duplicates were possible
+    with db.session_scope(db_url) as s:
+        s.add_all([task("13900001111", "pending"), task("13900001111", "dialing"), task("13900001111", "reached"),
+                   task("13900002222", "pending"), task(None, "invalid_number"), task(None, "invalid_number")])
+    db.upgrade(db_url)
+    with db.session_scope(db_url) as s:
+        rows = [(t.id, t.number, t.status) for t in s.scalars(select(CallbackTask).order_by(CallbackTask.id))]
+    assert rows == [(1, "13900001111", "pending"), (2, "13900001111", "gave_up"), (3, "13900001111", "reached"),
+                    (4, "13900002222", "pending"), (5, None, "invalid_number"), (6, None, "invalid_number")]
+    with pytest.raises(IntegrityError):
+        with db.session_scope(db_url) as s:
+            s.add(task("13900002222", "dialing"))
+    with db.session_scope(db_url) as s:  # closed entries beside the open one are fine
+        s.add(task("13900002222", "caller_got_through"))

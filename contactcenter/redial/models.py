@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Column, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contactcenter.db import Base, UTCDateTime
@@ -40,7 +40,13 @@ class CallbackTask(Base):
     source: Mapped[str] = mapped_column(String(16), default="missed", server_default="missed")
     note: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("callback_task__idx__status_priority_due", "status", "priority", "first_missed_at"),)
+    __table_args__ = (
+        Index("callback_task__idx__status_priority_due", "status", "priority", "first_missed_at"),
+        # one open entry per number (migration 0007): never two dials to one caller at once
+        Index("callback_task__uq__open_number", "number", unique=True,
+              sqlite_where=text("status IN ('pending', 'dialing')"),
+              postgresql_where=text("status IN ('pending', 'dialing')")),
+    )
 
 
 class CallbackMissedCall(Base):
