@@ -103,7 +103,20 @@ async def run_listener(settings: Settings, *, stop: asyncio.Event | None = None,
         logger.listeners.append(dispatcher.on_message)
     housekeeping = asyncio.create_task(_housekeeping(logger), name="listener-housekeeping")
     try:
-        await link.start()
+        if stop is not None:
+            # while Asterisk is unreachable the link retries for ever: a stop must still win
+            starting = asyncio.ensure_future(link.start())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                starting.cancel()
+                await asyncio.gather(starting, return_exceptions=True)
+                log.info("stopped before the AMI login succeeded")
+                return
+            stopping.cancel()
+            starting.result()  # a refused login raises here
+        else:
+            await link.start()
         if dispatcher is not None:
             await dispatcher.start()
         if ready is not None:

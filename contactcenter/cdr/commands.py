@@ -111,5 +111,10 @@ def _listen(args) -> int:
         logging.getLogger(__name__).info("listening to %r, database %s", target, settings.redacted()["db_url"])
         await run_listener(settings, stop=stop)
 
-    asyncio.run(main())
+    from contactcenter.ami.connection import AmiAuthError
+
+    try:
+        asyncio.run(main())
+    except AmiAuthError as exc:
+        raise CliError(f"{exc} (check the user and secret in CONTACTCENTER_AMI_URL)") from None
     return 0

@@ -60,3 +60,21 @@ def test_listen_logs_the_simulators_calls_and_stops_cleanly(sqlite_url):
             sim.wait(timeout=10)
         except subprocess.TimeoutExpired:
             sim.kill()
+
+
+def test_listen_stops_on_sigterm_while_asterisk_is_unreachable(sqlite_url):
+    # nothing listens on this port: the link keeps retrying, and a stop must still end it
+    env = dict(os.environ, CONTACTCENTER_AMI_URL=f"ami://contactcenter:x@127.0.0.1:{free_port()}",
+               CONTACTCENTER_DB=sqlite_url)
+    listen = subprocess.Popen([sys.executable, "-m", "contactcenter", "listen"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)
+        assert listen.poll() is None
+        listen.send_signal(signal.SIGTERM)
+        out, err = listen.communicate(timeout=10)
+        assert listen.returncode == 0, err
+        assert "reconnecting" in err.lower() or "unreachable" in err.lower() or "refused" in err.lower()
+    finally:
+        if listen.poll() is None:
+            listen.kill()
