@@ -8,6 +8,8 @@ import importlib.util
 import logging
 import sys
 
+from sqlalchemy.exc import DatabaseError
+
 from contactcenter.config import load_settings
 
 
@@ -44,7 +46,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args):
-    return load_settings(config_file=getattr(args, "config", None), db_url=getattr(args, "db", None))
+    """The settings for a command, or a CliError saying which one is wrong (no traceback)."""
+    import tomllib
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        settings = load_settings(config_file=getattr(args, "config", None), db_url=getattr(args, "db", None))
+    except FileNotFoundError as exc:
+        raise CliError(f"configuration file not found: {exc.filename}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CliError(f"configuration file is not valid TOML: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise CliError(f"a setting has a wrong value: {exc}") from None
+    try:
+        ZoneInfo(settings.site_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CliError(f"unknown time zone {settings.site_timezone!r} (CONTACTCENTER_TZ), "
+                       f"e.g. Asia/Shanghai") from None
+    try:
+        url = make_url(settings.db_url)
+    except ArgumentError:
+        raise CliError(f"not a database URL: {settings.db_url!r} (sqlite:///file.db or "
+                       f"postgresql+psycopg://user@host/db)") from None
+    if url.drivername in ("postgres", "postgresql"):
+        raise CliError("use a postgresql+psycopg:// URL (psycopg 3 is the PostgreSQL driver installed)")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise CliError(f"unsupported database {url.get_backend_name()!r}: use SQLite or PostgreSQL")
+    return settings
+
+
+def _redacted(url: str | None) -> str:
+    from contactcenter.config import Settings
+
+    return Settings(db_url=url).redacted()["db_url"] if url else "(CONTACTCENTER_DB or the default)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except CliError as exc:
         print(f"contactcenter: error: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        # a database that cannot be opened or written: say so plainly (details with -v)
+        logging.getLogger(__name__).debug("database error", exc_info=True)
+        reason = str(exc.orig or exc).splitlines()[0]
+        print(f"contactcenter: error: database {_redacted(getattr(args, 'db', None))}: {reason}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

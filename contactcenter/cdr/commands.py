@@ -75,6 +75,11 @@ def _replay(args) -> int:
     from contactcenter.cli import CliError, settings_from
     from contactcenter.replaying import replay_capture
 
+    import math
+
+    from contactcenter.ami.capture import open_capture_bytes
+    from contactcenter.ami.protocol import BANNER_PREFIX
+
     settings = settings_from(args)
     speed = None
     if args.speed != "max":
@@ -82,6 +87,15 @@ def _replay(args) -> int:
             speed = float(args.speed)
         except ValueError:
             raise CliError("--speed takes 'max' or a number") from None
+        if not math.isfinite(speed) or speed <= 0:
+            raise CliError("--speed takes 'max' or a number above 0 (1 = as recorded)")
+    try:
+        head = open_capture_bytes(args.capture)[:len(BANNER_PREFIX)]
+    except (FileNotFoundError, IsADirectoryError, OSError) as exc:
+        raise CliError(f"cannot read the capture: {exc}") from None
+    if head != BANNER_PREFIX:
+        raise CliError(f"{args.capture} is not an AMI capture: it does not begin with the "
+                       f"'Asterisk Call Manager/' greeting" + (" (it is empty)" if not head else ""))
     summary = asyncio.run(replay_capture(args.capture, settings, speed=speed, chunk_size=args.chunk_size,
                                          drop_at=args.drop_at))
     print(f"replayed {summary['messages']} messages over {summary['connections']} connection(s): "

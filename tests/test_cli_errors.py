@@ -1,0 +1,27 @@
+"""Wrong settings and inputs get one clear line and exit 2, never a traceback."""
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["calls", "--db", "mysql://a@b/c"], {}, "unsupported database 'mysql'"),
+    (["calls", "--db", "postgres://a@b/c"], {}, "use a postgresql+psycopg:// URL"),
+    (["calls", "--db", "notaurl"], {}, "not a database URL: 'notaurl'"),
+    (["calls", "--db", "sqlite:////nonexistent-dir/x.db"], {}, "unable to open database file"),
+    (["calls", "--config", "/nonexistent.toml"], {}, "configuration file not found: /nonexistent.toml"),
+    (["calls"], {"CONTACTCENTER_TZ": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+    (["calls"], {"CONTACTCENTER_SHORT_ABANDON_S": "abc"}, "a setting has a wrong value"),
+    (["replay", "{tmp}/empty"], {}, "is not an AMI capture"),
+    (["replay", "{tmp}"], {}, "no ami.raw or ami.raw.gz"),
+    (["replay", "{tmp}/empty", "--speed", "0"], {}, "a number above 0"),
+])
+def test_clear_error_and_exit_2(tmp_path, args, env, message):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "ami.raw").write_bytes(b"")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "--db" not in args:
+        args += ["--db", f"sqlite:///{tmp_path / 'x.db'}"] if "CONTACTCENTER_DB" not in env else []
+    proc = run_cli(*args, env={"CONTACTCENTER_CONFIG": "", **env}, cwd=tmp_path, check=False, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
