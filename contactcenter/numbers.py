@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -90,7 +91,8 @@ def _read_cached(raw: str | None, area_code: str, dial_prefix: str) -> NumberRea
 def _canonical(raw: str | None, area_code: str) -> tuple[str | None, str | None]:
     if raw is None:
         return None, "withheld"
-    text = raw.strip()
+    # full-width digits and signs (１３９…, ＋８６) as Chinese input methods type them
+    text = unicodedata.normalize("NFKC", raw).strip()
     if text.lower() in WITHHELD:
         return None, "withheld"
     uri = _SIP_URI.match(text)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 _SEAT = re.compile(r"^[0-9A-Za-z_\-]{1,16}$")
 _DIGITS = re.compile(r"\D")
@@ -33,7 +34,7 @@ def parse_number(value: str | None, area_code: str = "0635") -> str | None:
     """A caller number typed in any usual form -> the canonical national form the call
     records hold (contactcenter.numbers), for exact matching; digits as typed when the
     number is not a valid one (so odd stored caller IDs can still be found)."""
-    value = (value or "").strip()
+    value = unicodedata.normalize("NFKC", value or "").strip()  # full-width ＋８６ from input methods
     if not value:
         return None
     if re.search(r"[^\d\s+\-()]", value):

@@ -27,6 +27,8 @@ from tests.conftest import run_cli
     ("01012345678", "01012345678"),  # Beijing landline, 8-digit local part
     ("sip:13900001234@gateway", "13900001234"),
     ("+14155550100", "0014155550100"),  # foreign: the international form as dialled from China
+    ("１３９００００１２３４", "13900001234"),  # full-width digits, as a Chinese input method types them
+    ("＋８６ ６３５ ８２０１１０２", "06358201102"),
 ])
 def test_canonical_forms(raw, canonical):
     reading = read_number(raw, "0635")
