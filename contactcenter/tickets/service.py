@@ -234,7 +234,8 @@ def create_order(session: Session, actor: Actor, now: dt.datetime, *, channel: s
     """Register a request (intake from a call, the web form or SMS). Returns the new order.
 
     `call_id` links a phone order to the call record (`call.call_id`, Asterisk's Linkedid);
-    it is required for channel `phone`. Roles: operator, admin, system (web form / SMS).
+    a phone order may also be written without it (a caller on another line, a call taken
+    before the listener ran), it then simply has no call link. Roles: operator, admin, system (web form / SMS).
     With `dispatch_to` (a unit id) the order is dispatched at once, as an operator does while
     the caller is still on the line: same checks and events as `dispatch`, one write."""
     _aware(now)
@@ -244,7 +245,7 @@ def create_order(session: Session, actor: Actor, now: dt.datetime, *, channel: s
         raise InvalidInput(f"channel must be one of {', '.join(wf.CHANNELS)}")
     if order_type not in wf.ORDER_TYPES:
         raise InvalidInput(f"order_type must be one of {', '.join(wf.ORDER_TYPES)}")
-    call_id = _text(call_id, "call_id", 80, required=channel == "phone")
+    call_id = _text(call_id, "call_id", 80, required=False)
     if call_id and not re.fullmatch(r"[\w.\-]+", call_id):
         raise InvalidInput("call_id must look like an Asterisk Linkedid (e.g. 1733230000.12)")
     values = dict(

@@ -197,3 +197,13 @@ def test_admin_edits_a_unit(as_role, seeded_url):
     with session_scope(seeded_url) as s:
         u = s.get(HandlingUnit, c01)
         assert (u.head_name, u.places) == ("张三", ["古楼街道", "新地名街道"])
+
+
+def test_a_phone_order_can_be_written_from_the_blank_form_without_a_call_link(as_role, seeded_url):
+    # the form's defaults (channel phone, no call chosen): the operator types the caller's number
+    resp = post(as_role("operator"), "/orders/new", {**INTAKE, "caller_number": "139 0000 6666"}, page="/orders/new")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    order_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    with session_scope(seeded_url) as s:
+        o = s.get(WorkOrder, order_id)
+        assert (o.channel, o.call_id, o.caller_number, o.status) == ("phone", None, "13900006666", "new")

@@ -129,7 +129,7 @@ def test_bad_input_refused_without_partial_writes(db_url, units):
         (lambda s: new_order(s, description="诉" * 4001), service.InvalidInput, "description is too long"),
         (lambda s: new_order(s, subject="a\r\nAction: Originate"), service.InvalidInput, "single line"),
         (lambda s: new_order(s, caller_number="139abc"), service.InvalidInput, "caller_number"),
-        (lambda s: new_order(s, call_id=None), service.InvalidInput, "call_id is required"),
+        (lambda s: new_order(s, call_id="1733230000.12; DROP TABLE"), service.InvalidInput, "Linkedid"),
         (lambda s: new_order(s, order_type="gossip"), service.InvalidInput, "order_type must be"),
         (lambda s: service.act(s, 424242, "accept", OPERATOR, NOW), service.NotFound, "no work order 424242"),
         (lambda s: service.create_order(s, handler(units["C01"]), NOW, channel="web", order_type="complaint",
