@@ -48,8 +48,13 @@ def create_user(session: Session, username: str, password: str, role: str, *, no
     validate_account(username, password, role, unit)
     if session.scalar(select(PanelUser.id).where(PanelUser.username == username)) is not None:
         raise AccountError(f"用户名 {username} 已存在")
+    if role == UNIT_HANDLER:
+        from contactcenter.routing.models import HandlingUnit
+
+        if session.scalar(select(HandlingUnit.id).where(HandlingUnit.code == unit)) is None:
+            raise AccountError(f"没有代码为 {unit} 的承办单位")
     user = PanelUser(username=username, password_hash=generate_password_hash(password), role=role,
-                     unit=unit if role == UNIT_HANDLER else unit, display_name=display_name,
+                     unit=unit if role == UNIT_HANDLER else None, display_name=display_name,
                      active=True, created_at=now)
     session.add(user)
     session.flush()

@@ -32,11 +32,11 @@ def test_user_add_creates_the_first_admin_from_stdin(tmp_path):
 
 
 def test_user_add_without_a_terminal_generates_a_password(sqlite_url):
-    proc = _cli("user", "add", "handler1", "--role", "unit_handler", "--unit", "U01", "--db", sqlite_url)
+    proc = _cli("user", "add", "handler1", "--role", "unit_handler", "--unit", "C01", "--db", sqlite_url)
     assert proc.returncode == 0, proc.stderr
     password = re.search(r"^password: (\S+)$", proc.stdout, re.M).group(1)
     with session_scope(sqlite_url) as s:
-        assert authenticate(s, "handler1", password).unit == "U01"
+        assert authenticate(s, "handler1", password).unit == "C01"
 
 
 def _main(monkeypatch, capsys, *argv, stdin="longenough1\n"):

@@ -186,6 +186,9 @@ def test_admin_creates_a_user_with_validation(as_role):
     resp = admin.post("/admin/users", data={"username": "new_unit", "password": "longenough1", "role": "unit_handler",
                                             "unit": "", "csrf_token": token})
     assert resp.status_code == 400 and "承办单位用户必须指定所属单位" in resp.get_data(as_text=True)
+    resp = admin.post("/admin/users", data={"username": "new_unit", "password": "longenough1", "role": "unit_handler",
+                                            "unit": "ZZZ", "csrf_token": token})
+    assert resp.status_code == 400 and "没有代码为 ZZZ 的承办单位" in resp.get_data(as_text=True)
     resp = admin.post("/admin/users", data={"username": "x y", "password": "longenough1", "role": "operator",
                                             "csrf_token": token})
     assert "用户名须为" in resp.get_data(as_text=True)
