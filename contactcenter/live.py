@@ -71,13 +71,19 @@ def warm_up(logger: CallLogger, source: str, now: dt.datetime, hours: float = WA
 
 async def run_listener(settings: Settings, *, stop: asyncio.Event | None = None,
                        with_dispatcher: bool = True,
-                       ready: Callable[[CallLogger, AmiLink], Awaitable[None] | None] | None = None) -> None:
-    """Run until `stop` is set (or forever); closes cleanly on cancellation."""
+                       ready: Callable[[CallLogger, AmiLink], Awaitable[None] | None] | None = None,
+                       clock: Callable[[], dt.datetime] | None = None) -> None:
+    """Run until `stop` is set (or forever); closes cleanly on cancellation. `clock` (aware
+    UTC datetimes) replaces the wall clock for the dispatcher and the stored times: the demo
+    passes the simulator's, so calling hours follow the simulated day."""
     url = settings.db_url
     ensure_schema(url)
     source = link_source(settings)
     journal = Journal(url, source=source)
-    logger = CallLogger(url, settings, journal=journal)
+    if clock is None:
+        logger = CallLogger(url, settings, journal=journal)
+    else:
+        logger = CallLogger(url, settings, journal=journal, clock=lambda: clock().timestamp())
     warm_up(logger, source, dt.datetime.now(dt.timezone.utc))
     dispatcher = None
     link: AmiLink
@@ -92,14 +98,17 @@ async def run_listener(settings: Settings, *, stop: asyncio.Event | None = None,
                  len(logger.correlator.open_call_ids()))
 
     def on_disconnect(connection_no: int, reason: str) -> None:
-        log.warning("AMI connection %d lost: %s", connection_no, reason)
+        # our own Logoff at shutdown is no loss
+        log.log(logging.INFO if reason == "logged off" else logging.WARNING,
+                "AMI connection %d lost: %s", connection_no, reason)
 
     link = AmiLink(settings.ami, on_messages=logger.on_frames, on_connect=on_connect, on_disconnect=on_disconnect,
                    parse_filter=logger.parse_filter)
     if with_dispatcher:
         from contactcenter.redial.dispatcher import CallbackDispatcher
 
-        dispatcher = CallbackDispatcher(url, settings, link)
+        dispatcher = (CallbackDispatcher(url, settings, link) if clock is None
+                      else CallbackDispatcher(url, settings, link, clock=clock))
         logger.listeners.append(dispatcher.on_message)
     housekeeping = asyncio.create_task(_housekeeping(logger), name="listener-housekeeping")
     try:

@@ -50,7 +50,7 @@ def _count_calls(db_url: str) -> int | None:
         return None
 
 
-def _start_panel(settings, port: int):
+def _start_panel(settings, port: int, clock=None):
     """The panel in a thread (werkzeug), or None when the panel is not installed."""
     create_app = _optional("contactcenter.panel", "create_app")
     if create_app is None:
@@ -65,6 +65,8 @@ def _start_panel(settings, port: int):
         with session_scope(settings.db_url) as session:
             users = demo_users(session)
     app = create_app(settings)
+    if clock is not None:
+        app.extensions["cc_clock"] = clock  # "today" on the wallboard is the simulated day
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="demo-panel", daemon=True)
     thread.start()
@@ -115,7 +117,16 @@ def run(args) -> int:
             await sim.start()
         except OSError as exc:
             raise CliError(f"cannot start the simulator on port {args.ami_port}: {exc.strerror or exc}")
-        live = replace(settings, ami_url=f"ami://demo:{secret}@127.0.0.1:{sim.port}")
+        # a dispatcher round every second of wall time: at x288 that is every ~5 simulated minutes
+        redial = {"interval_s": 1.0, **(settings.extra.get("redial") or {})}
+        live = replace(settings, ami_url=f"ami://demo:{secret}@127.0.0.1:{sim.port}",
+                       extra={**settings.extra, "redial": redial})
+
+        def sim_clock() -> dt.datetime:
+            # the whole demo runs on the simulated day: callbacks keep its calling hours,
+            # the wallboard's "today" is that day
+            return dt.datetime.fromtimestamp(sim.sim_now(), dt.timezone.utc)
+
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -126,12 +137,13 @@ def run(args) -> int:
         tasks = []
         run_listener = _optional("contactcenter.live", "run_listener")
         if run_listener is not None:
-            tasks.append(asyncio.create_task(run_listener(live, stop=stop, with_dispatcher=True), name="listener"))
+            tasks.append(asyncio.create_task(run_listener(live, stop=stop, with_dispatcher=True, clock=sim_clock),
+                                             name="listener"))
         panel = (None, None, [])
         panel_problem = None
         if not args.no_web:
             try:
-                panel = _start_panel(live, args.web_port)
+                panel = _start_panel(live, args.web_port, clock=sim_clock)
             except OSError as exc:
                 stop.set()
                 for task in tasks:

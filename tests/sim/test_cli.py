@@ -42,7 +42,8 @@ def test_sim_command_serves_ami(tmp_path):
 def test_demo_runs_end_to_end(tmp_path):
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     started = time.monotonic()
-    proc = run_cli("demo", "--db", db, "--duration", "10", "--speed", "3000", "--web-port", "0", cwd=tmp_path,
+    # 12 s at x4000: the simulated day from midnight to past 13:00, calling hours included
+    proc = run_cli("demo", "--db", db, "--duration", "12", "--speed", "4000", "--web-port", "0", cwd=tmp_path,
                    timeout=90)
     assert time.monotonic() - started < 60
     out = proc.stdout
@@ -64,4 +65,13 @@ def test_demo_runs_end_to_end(tmp_path):
 
     with sqlite3.connect(tmp_path / "demo.db") as conn:
         articles = conn.execute("SELECT count(*) FROM kb_article").fetchone()[0]
+        # the dispatcher runs on the simulated clock: callbacks go out, inside its calling hours
+        starts = [row[0] for row in conn.execute("SELECT started_at FROM callback_attempt")]
     assert articles == len(load_seed_articles()) >= 300
+    assert starts
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    local = [dt.datetime.fromisoformat(t).replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo("Asia/Shanghai"))
+             for t in starts]
+    assert all(8 <= t.hour < 21 for t in local), sorted(local)[:3]
