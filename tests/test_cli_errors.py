@@ -25,3 +25,23 @@ def test_clear_error_and_exit_2(tmp_path, args, env, message):
     proc = run_cli(*args, env={"CONTACTCENTER_CONFIG": "", **env}, cwd=tmp_path, check=False, timeout=60)
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_calls_reads_days_in_the_site_time_zone_like_stats(tmp_path):
+    # the `answered` capture's calls start at 18:07 UTC on 3 Dec: 02:07 on 4 Dec in Shanghai
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    from tests.captures import capture_dir
+
+    run_cli("replay", str(capture_dir("answered")), "--db", db, cwd=tmp_path)
+
+    def ids(*args):
+        out = run_cli("calls", "--db", db, "--format", "jsonl", *args, cwd=tmp_path).stdout
+        return len(out.splitlines())
+
+    assert ids("--from", "2026-12-04", "--to", "2026-12-04") == 2
+    assert ids("--from", "2026-12-03", "--to", "2026-12-03") == 0
+    assert ids("--from", "2026-12-04T02:07:40") == 1  # site time: between the two calls
+    assert ids("--from", "2026-12-03T18:07:40Z") == 1
+    stats = run_cli("stats", "--db", db, "--from", "2026-12-04", "--to", "2026-12-04", "--format", "json",
+                    cwd=tmp_path).stdout
+    assert '"calls": 2' in stats

@@ -23,7 +23,7 @@ def test_db_upgrade_command_on_a_new_sqlite_file(tmp_path):
     assert {"call", "callback_task", "ami_journal"} <= db.table_names(url)
 
 
-def test_0007_merges_duplicate_open_callbacks_and_then_refuses_a_second_open_one(db_url):
+def test_0008_merges_duplicate_open_callbacks_and_then_refuses_a_second_open_one(db_url):
     import datetime as dt
 
     import pytest

@@ -9,8 +9,10 @@ import sys
 
 def register(sub, common) -> None:
     p = sub.add_parser("calls", parents=[common], help="one record per call, oldest first")
-    p.add_argument("--from", dest="since", metavar="T", help="ISO date or time (UTC), inclusive")
-    p.add_argument("--to", dest="until", metavar="T", help="ISO date or time (UTC), exclusive")
+    p.add_argument("--from", dest="since", metavar="T",
+                   help="a day (YYYY-MM-DD, site time zone, as in stats) or an ISO time, inclusive")
+    p.add_argument("--to", dest="until", metavar="T",
+                   help="a day (inclusive: up to its end) or an ISO time (exclusive)")
     p.add_argument("--format", choices=["jsonl", "csv", "table"], default="table")
     p.set_defaults(func=_calls)
 
@@ -25,8 +27,9 @@ def register(sub, common) -> None:
     p.set_defaults(func=_listen)
 
 
-def parse_when(value: str | None, *, end: bool = False) -> dt.datetime | None:
-    """`2026-12-03` or `2026-12-03T08:00` (UTC unless an offset is given)."""
+def parse_when(value: str | None, tz, *, end: bool = False) -> dt.datetime | None:
+    """`2026-12-03` (that day in the site's time zone `tz`; with `end`, the day after) or
+    `2026-12-03T08:00` (site time unless an offset such as `Z` or `+08:00` is given)."""
     from contactcenter.cli import CliError
 
     if not value:
@@ -34,12 +37,13 @@ def parse_when(value: str | None, *, end: bool = False) -> dt.datetime | None:
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            when = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-            return when + dt.timedelta(days=1) if end else when
+            if end:
+                day += dt.timedelta(days=1)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(dt.timezone.utc)
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise CliError(f"not a date or time: {value!r} (use 2026-12-03 or 2026-12-03T08:00)") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return (when if when.tzinfo else when.replace(tzinfo=tz)).astimezone(dt.timezone.utc)
 
 
 def _calls(args) -> int:
@@ -47,10 +51,19 @@ def _calls(args) -> int:
     from contactcenter.cli import settings_from
     from contactcenter.db import ensure_schema, session_scope
 
-    url = settings_from(args).db_url
+    from zoneinfo import ZoneInfo
+
+    from contactcenter.cli import CliError
+
+    settings = settings_from(args)
+    tz = ZoneInfo(settings.site_timezone)
+    since, until = parse_when(args.since, tz), parse_when(args.until, tz, end=True)
+    if since is not None and until is not None and until <= since:
+        raise CliError("--to is before --from")
+    url = settings.db_url
     ensure_schema(url)
     with session_scope(url) as session:
-        rows = call_records(session, since=parse_when(args.since), until=parse_when(args.until, end=True))
+        rows = call_records(session, since=since, until=until)
     out = sys.stdout
     if args.format == "jsonl":
         for row in rows:
@@ -62,9 +75,11 @@ def _calls(args) -> int:
         writer.writerows(rows)
     else:
         cols = ["started_at", "call_id", "direction", "caller", "outcome", "stage", "answered_by", "wait_s", "talk_s"]
-        print("  ".join(f"{c:<10}" for c in cols))
-        for row in rows:
-            print("  ".join(f"{'' if row[c] is None else row[c]!s:<10}" for c in cols))
+        cells = [["" if row[c] is None else str(row[c]) for c in cols] for row in rows]
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(cols)]
+        print("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+        for r in cells:
+            print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
         print(f"{len(rows)} call(s)")
     return 0
 

@@ -42,7 +42,7 @@ class CallbackTask(Base):
 
     __table_args__ = (
         Index("callback_task__idx__status_priority_due", "status", "priority", "first_missed_at"),
-        # one open entry per number (migration 0007): never two dials to one caller at once
+        # one open entry per number (migration 0008): never two dials to one caller at once
         Index("callback_task__uq__open_number", "number", unique=True,
               sqlite_where=text("status IN ('pending', 'dialing')"),
               postgresql_where=text("status IN ('pending', 'dialing')")),

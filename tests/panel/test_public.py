@@ -116,3 +116,9 @@ def test_sms_is_limited_per_sender_not_for_the_whole_gateway(app, seeded_url):
     assert [sms("13900009999", i) for i in range(11)] == [201] * 10 + [429]
     with session_scope(seeded_url) as s:
         assert len(s.scalars(select(WorkOrder.id).where(WorkOrder.channel == "sms")).all()) == 22
+
+
+def test_corrected_mistakes_do_not_use_up_the_public_forms_limit(app, seeded_url):
+    client = app.test_client()
+    assert [submit(client, {**FORM, "description": "太短了"}).status_code for _ in range(6)] == [400] * 6
+    assert submit(client, FORM).status_code == 200

@@ -33,9 +33,6 @@ def intake():
         values = {k: (request.form.get(k) or "").strip() for k in values}
         if request.form.get("website"):  # honeypot: people never see this field
             return render_template("public/thanks.html", order_id=None), 200
-        if _limited():
-            return render_template("public/intake.html", values=values, errors={},
-                                   limited=True, types=PUBLIC_TYPES), 429
         checks = {
             "name": lambda v: clean_text(v, "姓名", max_len=40, required=True),
             "phone": lambda v: _phone(v),
@@ -52,6 +49,11 @@ def intake():
                 errors[key] = str(exc)
         if values["order_type"] not in PUBLIC_TYPES:
             errors["order_type"] = "请选择诉求类型"
+        # only submissions that would create an order count against the limit: a citizen
+        # correcting a typo five times is not a flood
+        if not errors and _limited():
+            return render_template("public/intake.html", values=values, errors={},
+                                   limited=True, types=PUBLIC_TYPES), 429
         if not errors:
             try:
                 order = ts.create_order(

@@ -6,7 +6,7 @@ caller twice at once. A partial unique index on (number) over the open statuses 
 impossible on SQLite and PostgreSQL alike. Before it is created, any duplicates an earlier
 version left behind are merged away: the newer entry is closed as gave_up with a reason.
 
-Revision ID: 0007
+Revision ID: 0008
 Revises: 0002
 Create Date: 2026-12-03
 """
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0007"
+revision = "0008"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
@@ -24,7 +24,7 @@ OPEN = "status IN ('pending', 'dialing')"
 
 def upgrade() -> None:
     op.execute(f"""
-        UPDATE callback_task SET status = 'gave_up', reason = 'duplicate open entry for this number (migration 0007)',
+        UPDATE callback_task SET status = 'gave_up', reason = 'duplicate open entry for this number (migration 0008)',
                next_attempt_at = NULL
         WHERE {OPEN} AND number IS NOT NULL AND id NOT IN (
             SELECT min(id) FROM callback_task WHERE {OPEN} AND number IS NOT NULL GROUP BY number)
