@@ -178,6 +178,9 @@ def list_do_not_call(db_url: str) -> list[dict]:
                 for r in rows]
 
 
+MAX_REQUEST_AHEAD = dt.timedelta(days=30)
+
+
 def request_callback(db_url: str, number: str, *, by: str, at: dt.datetime | None = None, note: str = "",
                      settings=None, now: dt.datetime | None = None) -> dict:
     """A caller asks to be called back at this number (maybe another than they called from)
@@ -186,6 +189,9 @@ def request_callback(db_url: str, number: str, *, by: str, at: dt.datetime | Non
     now = now or _utcnow()
     if at is not None and at.tzinfo is None:
         raise CallbackServiceError("the requested time needs a time zone")
+    if at is not None and at > now + MAX_REQUEST_AHEAD:
+        # a typo (2099) must not park a caller's callback for ever
+        raise CallbackServiceError(f"a callback can be requested at most {MAX_REQUEST_AHEAD.days} days ahead")
     policy = policy_for(settings) if settings is not None else P.RedialPolicy()
     canonical = _canonical_or_error(number, settings)
     when = P.next_calling_time(max(at or now, now), policy)

@@ -94,6 +94,11 @@ def test_manual_request_other_number_and_time(db_url):
     assert (row["id"], row["next_attempt_at"]) == (3, "2026-12-04T00:00:00.000Z")
     with pytest.raises(S.CallbackServiceError, match="too_short"):
         S.request_callback(db_url, "12345", by="agent8017", now=NOW)
+    # a typed 2099 does not park the callback for ever; the entry keeps its time
+    with pytest.raises(S.CallbackServiceError, match="at most 30 days ahead"):
+        S.request_callback(db_url, "06358201102", by="agent8017", at=at("2099-01-01 00:00:00"), now=NOW)
+    assert S.request_callback(db_url, "06358201102", by="agent8017", at=at("2027-01-02 02:00:00"),
+                              now=NOW)["next_attempt_at"] == "2027-01-02T02:00:00.000Z"
     assert S.attempt_history(db_url, 3) == []
 
 
