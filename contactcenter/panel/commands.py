@@ -1,4 +1,5 @@
-"""`contactcenter web` (serve the panel) and `contactcenter user add` (accounts, e.g. the first admin)."""
+"""`contactcenter web` (serve the panel), `contactcenter user add` (accounts, e.g. the first
+admin) and `contactcenter user password` (a forgotten password, e.g. a demo login)."""
 from __future__ import annotations
 
 import sys
@@ -21,6 +22,11 @@ def register(sub, common) -> None:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
     add.set_defaults(func=_user_add)
+    pw = verbs.add_parser("password", parents=[common], help="set a new password for an account")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true",
+                    help="read the password from the first line of standard input")
+    pw.set_defaults(func=_user_password)
 
 
 def _web(args) -> int:
@@ -84,6 +90,31 @@ def _user_add(args) -> int:
     except AccountError as exc:
         raise CliError(str(exc)) from None
     print(f"user {args.username} ({args.role}) created")
+    if generated:
+        print(f"password: {password}")
+    return 0
+
+
+def _user_password(args) -> int:
+    from sqlalchemy import select
+
+    from contactcenter.cli import CliError, settings_from
+    from contactcenter.db import ensure_schema, session_scope
+    from contactcenter.panel.accounts import AccountError, set_password
+    from contactcenter.panel.models import PanelUser
+
+    settings = settings_from(args)
+    ensure_schema(settings.db_url)
+    password, generated = _read_password(args)
+    try:
+        with session_scope(settings.db_url) as session:
+            user = session.scalar(select(PanelUser).where(PanelUser.username == args.username))
+            if user is None:
+                raise CliError(f"no account named {args.username!r}")
+            set_password(user, password)
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    print(f"password of {args.username} changed")
     if generated:
         print(f"password: {password}")
     return 0

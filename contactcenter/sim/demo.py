@@ -162,6 +162,9 @@ def run(args) -> int:
             print(f"  panel: http://127.0.0.1:{server.server_port}/", flush=True)
             for username, password, role in users:
                 print(f"    login {username} / {password}  ({role})", flush=True)
+            if not users:
+                print("    demo logins admin, leader, operator, callback, unit: made by an earlier demo; "
+                      "a new password: contactcenter user password NAME", flush=True)
         else:
             print("  panel: " + ("disabled (--no-web)" if args.no_web else panel_problem or "not installed"),
                   flush=True)

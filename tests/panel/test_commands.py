@@ -39,6 +39,17 @@ def test_user_add_without_a_terminal_generates_a_password(sqlite_url):
         assert authenticate(s, "handler1", password).unit == "C01"
 
 
+def test_user_password_sets_a_new_password(sqlite_url):
+    assert _cli("user", "add", "op1", "--role", "operator", "--db", sqlite_url).returncode == 0
+    proc = _cli("user", "password", "op1", "--db", sqlite_url)
+    assert proc.returncode == 0, proc.stderr
+    password = re.search(r"^password: (\S+)$", proc.stdout, re.M).group(1)
+    with session_scope(sqlite_url) as s:
+        assert authenticate(s, "op1", password).role == "operator"
+    proc = _cli("user", "password", "nobody", "--db", sqlite_url)
+    assert proc.returncode == 2 and "no account named 'nobody'" in proc.stderr
+
+
 def _main(monkeypatch, capsys, *argv, stdin="longenough1\n"):
     """The same command line, in this process (argument checks need no new interpreter)."""
     import io
