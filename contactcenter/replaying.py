@@ -36,7 +36,7 @@ async def replay_capture(capture: str | Path, settings: Settings, *, speed: floa
     await run_replay(path, on_frames, chunk_size=chunk_size, drop_at=drop_at, speed="max" if speed is None else speed,
                      parse_filter=logger.parse_filter)
     if not logger.flush():
-        raise CliError("the database went away during the replay; nothing was lost from the journal, "
-                       "run the replay again when it is back")
+        raise CliError(f"the database refused the replay's writes ({journal.last_error or 'unavailable'}); "
+                       f"{journal.held} frames were not stored: fix the database and run the replay again")
     return {"messages": logger.messages_seen, "connections": len(connections),
             "calls_closed": logger.calls_closed, "calls_open": len(logger.correlator.open_call_ids())}

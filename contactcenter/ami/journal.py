@@ -80,6 +80,7 @@ class Journal:
         self._sqlite_sql: str | None = None
         self._sqlite_order: list[int] = []
         self.dropped = 0  # frames lost because the hold buffer overflowed (logged)
+        self.last_error: str | None = None  # why the database refused the last write
 
     @property
     def held(self) -> int:
@@ -202,6 +203,7 @@ class Journal:
     def _outage(self, exc: BaseException) -> None:
         self._next_try = self._clock() + self.retry_interval_s
         first_line = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+        self.last_error = first_line
         log.error("AMI journal: database unavailable (%s); holding %d frames in memory (limit %d), "
                   "they will be written when it returns", first_line, len(self._held), self.max_held)
 
