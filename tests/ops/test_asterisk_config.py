@@ -61,6 +61,9 @@ def test_sixty_seat_endpoints_from_templates():
     assert endpoints["trunk"]["context"] == "from-trunk"
     ident = [resolved(secs, s) for s in secs if resolved(secs, s).get("type") == "identify"]
     assert ident == [{"type": "identify", "endpoint": "trunk", "match_header": "X-Hotline-Trunk: pstn1"}]
+    # the header is no authentication: SIP only from the site's networks
+    [acl] = [resolved(secs, s) for s in secs if resolved(secs, s).get("type") == "acl"]
+    assert acl["deny"] == "0.0.0.0/0.0.0.0" and acl.get("permit")
     # the secrets are written at start for exactly these seats, never committed
     entry = (ROOT / "docker" / "asterisk-entrypoint.sh").read_text()
     assert "seq 8001 8060" in entry and not (CONF / "pjsip_auth.conf").exists()
