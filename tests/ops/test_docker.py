@@ -59,6 +59,9 @@ def test_asterisk_image_comes_from_alpine_packages():
     text = (DOCKER / "Dockerfile.asterisk").read_text()
     assert text.startswith("#") and "FROM alpine:" in text
     assert "apk add --no-cache asterisk " in text and "HEALTHCHECK" in text
+    # the dialplan's AGI(contactcenter-agi,...) must find the script in Asterisk's agi-bin
+    assert "AGI(contactcenter-agi," in (ROOT / "asterisk-config" / "extensions.conf").read_text()
+    assert "/var/lib/asterisk/agi-bin/contactcenter-agi" in text and "pip install" in text
 
 
 def test_commands_are_real_cli_verbs(compose):
