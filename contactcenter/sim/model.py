@@ -872,6 +872,9 @@ class HotlineModel:
             self._did_failed(call, None, "CHANUNAVAIL", 34)
             return
         call.stage = "did_ringing"
+        # whether the phone is already on another call, before this leg claims the seat
+        previous = seat.busy_with
+        busy = previous is not None and previous is not call
         leg = self._seat_leg(call, seat)
         lch = leg.ch
         self._e(w.chan_event, "Newchannel", lch)
@@ -881,11 +884,12 @@ class HotlineModel:
         ch.conn_num, ch.conn_name = ext, f"Seat {ext}"
         self._e(w.chan_event, "NewConnectedLine", ch)
         b = seat.behaviour
-        busy = seat.busy_with is not call and seat.busy_with is not None
         reject = b.reject or (486 if busy else None)
         if not reject and b.reject_prob and self.rng.random() < b.reject_prob:
             reject = 486
         if reject:
+            if busy:
+                seat.busy_with = previous  # still on its other call
             self.after(0.004, self._did_rejected, call, leg, reject)
             return
         seat.busy_with = call

@@ -155,3 +155,17 @@ def test_withheld_caller_and_restart():
     m.place_call("13900001101", patience=5)
     first = m.run_until(MIDNIGHT + 61)[0]
     assert (first.get("Channel"), first.get("Uniqueid")) == ("PJSIP/trunk-00000001", f"hotline-rig-{int(MIDNIGHT) + 60}.1")
+
+
+def test_a_direct_dial_to_a_seat_already_talking_gets_busy_and_the_seat_stays_on_its_call():
+    m = HotlineModel(seed=1, start=MIDNIGHT)
+    m.seats["8001"].behaviour = SeatBehaviour(answer_after=1.0)
+    m.queue_add("8001")
+    m.place_call("13900001101", patience=60.0)                 # answered by 8001 via the queue
+    m.place_call("06358201102", dialed="8001", patience=30.0, at=MIDNIGHT + 10)
+    events = m.run_until(MIDNIGHT + 12)
+    assert m.seats["8001"].busy_with is not None and m.seats["8001"].busy_with.caller.cid_num == "13900001101"
+    events += m.run_all()
+    direct = [e for e in events if e.name == "DialEnd" and e.get("DestChannel", "").startswith("PJSIP/8001")
+              and e.get("CallerIDNum") == "06358201102"]
+    assert [e.get("DialStatus") for e in direct] == ["BUSY"]
