@@ -62,8 +62,15 @@ def _search(args) -> int:
     for rank, h in enumerate(hits, 1):
         flag = " [已失效]" if h.expired else ""
         print(f"{rank:>2}. #{h.article_id} {h.title}{flag}  ({h.issuing_body}, score {h.score:.3f})")
-        print(f"    {h.snippet_html}")
+        print(f"    {_terminal_snippet(h.snippet_html)}")
     return 0
+
+
+def _terminal_snippet(snippet_html: str) -> str:
+    """The highlighted snippet for a terminal: matches in 【】 instead of <mark>, entities undone."""
+    import html
+
+    return html.unescape(snippet_html.replace("<mark>", "【").replace("</mark>", "】"))
 
 
 def _eval(args) -> int:

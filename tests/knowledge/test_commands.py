@@ -15,6 +15,8 @@ def test_seed_search_and_eval_commands(tmp_path):
     assert hits[0]["issuing_body"] == "市民政局" and "<mark>低保</mark>" in hits[0]["snippet_html"]
     table = run_cli("kb", "search", "ｅｔｃ", "--db", url).stdout
     assert table.splitlines()[0].startswith(" 1. #") and "ＥＴＣ办理和扣费异常" in table.splitlines()[0]
+    # a terminal shows the matches in 【】, not as HTML tags
+    assert "<mark>" not in table and "【" in table.splitlines()[1]
     assert run_cli("kb", "eval", "--db", url).stdout.startswith("queries 665  recall@5 0.9")
 
 
