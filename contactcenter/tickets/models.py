@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter.db import Base, UTCDateTime
@@ -14,6 +14,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 MAX_SUBJECT = 200
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 200
+# workflow.UNIT_STATES, as SQL for a partial index
+_UNIT_STATES_SQL = "status IN ('dispatched', 'in_progress', 'extension_requested', 'returned_for_redo')"
 
 
 class WorkOrder(Base):
@@ -80,6 +82,9 @@ class WorkOrder(Base):
         Index("work_order__idx__status_due_at", "status", "due_at"),
         Index("work_order__idx__unit_id_due_at", "unit_id", "due_at"),
         Index("work_order__idx__caller_number_status", "caller_number", "status"),
+        # the deadline lists (overdue, due soon) over every unit state at once: migration 0007
+        Index("work_order__idx__open_due_at", "due_at", "id", postgresql_where=text(_UNIT_STATES_SQL),
+              sqlite_where=text(_UNIT_STATES_SQL)),
     )
 
 
