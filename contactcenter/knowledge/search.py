@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -228,13 +229,17 @@ def pg_tsquery(query: ParsedQuery, all_groups: bool = True) -> str:
     return _render(query, all_groups, lambda t: f"'{t}'", lambda t: f"'{t}':*", " & ", " | ")
 
 
+# snippets normalise every character of the bodies they show: one lookup per distinct character
+_normalise_char = functools.lru_cache(maxsize=8192)(normalise)
+
+
 def _normalised_with_map(text: str) -> tuple[str, list[int]]:
     """Normalise character by character, remembering which original character each output came from
     (NFKC can change lengths: '㎡' → 'm2')."""
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        n = normalise(ch)
+        n = _normalise_char(ch)
         out.append(n)
         origin.extend([i] * len(n))
     return "".join(out), origin

@@ -260,22 +260,74 @@ def list_articles(session: Session, *, category: str | None = None, status: str 
     return [_view(r, day) for r in session.scalars(stmt.limit(max(1, min(limit, 500))).offset(max(0, offset)))]
 
 
-def _pg_idf(session: Session, query: kb_text.ParsedQuery) -> list[float]:
+# The fill after the "every word" matches (articles holding some of the query's words) is looked for
+# among the articles holding its rarer groups: a group held by more than FALLBACK_GROUP_MAX articles
+# (办理, a lone 年…) brings no article in by itself (on PostgreSQL it still counts in the score of those
+# brought in; SQLite's bm25 then ranks on the rarer groups), so the fill does not rank most of a large
+# knowledge base (bm25 / ts_rank over tens of thousands of rows). When every group is that common, the
+# rarest one brings the partial matches in. With at most that many articles every group takes part.
+FALLBACK_GROUP_MAX = 1000
+# PostgreSQL's idf needs each group's document frequency: exact with at most IDF_SAMPLE articles;
+# above, one pass over a repeatable sample of about IDF_SAMPLE articles (TABLESAMPLE SYSTEM) estimates
+# every group and those estimated rare are counted exactly (their GIN lists are short). Counting a
+# common group exactly reads most of the table (a GIN bitmap still visits every matching row).
+IDF_SAMPLE = 1000
+
+
+def _group_query(group: kb_text.QueryGroup) -> kb_text.ParsedQuery:
+    return kb_text.ParsedQuery((group,))
+
+
+def _sqlite_group_counts(session: Session, query: kb_text.ParsedQuery,
+                         cap: int | None = FALLBACK_GROUP_MAX + 1) -> list[int]:
+    """How many articles hold each group, counted up to `cap` (FTS5 doclists only)."""
+    sql = text("SELECT count(*) FROM (SELECT 1 FROM kb_article_fts WHERE kb_article_fts MATCH :q LIMIT :cap)")
+    return [session.execute(sql, {"q": kb_text.fts5_match(_group_query(g)), "cap": -1 if cap is None else cap}).scalar()
+            for g in query.groups]
+
+
+def _pg_group_counts(session: Session, query: kb_text.ParsedQuery) -> tuple[int, list[int]]:
+    """(articles, articles holding each group) for the idf on PostgreSQL, whatever their status."""
+    params = {f"g{i}": kb_text.pg_tsquery(_group_query(g)) for i, g in enumerate(query.groups)}
+    filters = ", ".join(f"count(*) FILTER (WHERE a.search_vector @@ to_tsquery('simple', :g{i}))"
+                        for i in range(len(query.groups)))
+    lo, hi = session.execute(text("SELECT min(id), max(id) FROM kb_article")).one()
+    if lo is not None and hi - lo + 1 > IDF_SAMPLE:
+        # a repeatable sample of the table's pages, about IDF_SAMPLE articles
+        percent = 100.0 * IDF_SAMPLE / (hi - lo + 1)
+        row = session.execute(text(f"SELECT count(*), {filters} FROM kb_article a "
+                                   f"TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (0)"), params).one()
+        total = round(row[0] * 100.0 / percent)
+        if total > IDF_SAMPLE:
+            counts = [min(total, round(n * 100.0 / percent)) for n in row[1:]]
+            rare = [i for i, n in enumerate(counts) if n <= FALLBACK_GROUP_MAX]
+            if rare:  # short GIN lists: count them exactly
+                exact = session.execute(text("SELECT " + ", ".join(
+                    f"(SELECT count(*) FROM kb_article WHERE search_vector @@ to_tsquery('simple', :g{i}))"
+                    for i in rare)), params).one()
+                for i, n in zip(rare, exact):
+                    counts[i] = n
+            return total, counts
+    # few articles: look at every one
+    row = session.execute(text(f"SELECT count(*), {filters} FROM kb_article a"), params).one()
+    return row[0], list(row[1:])
+
+
+def _pg_idf(total: int, counts: list[int]) -> list[float]:
     """BM25-style inverse document frequency of each query group on PostgreSQL, whose ts_rank looks
     at one document only: without it a common word (补贴, 办理) outweighs the rare word that names
-    the subject. Each count is a GIN bitmap scan."""
-    counts = ", ".join(f"(SELECT count(*) FROM kb_article WHERE search_vector @@ to_tsquery('simple', :g{i}))"
-                       for i in range(len(query.groups)))
-    params = {f"g{i}": kb_text.pg_tsquery(kb_text.ParsedQuery((g,))) for i, g in enumerate(query.groups)}
-    row = session.execute(text(f"SELECT (SELECT count(*) FROM kb_article), {counts}"), params).one()
-    total = row[0]
-    return [math.log(1 + (total - n + 0.5) / (n + 0.5)) for n in row[1:]]
+    the subject."""
+    return [math.log(1 + (total - n + 0.5) / (n + 0.5)) for n in counts]
 
 
 def _candidates(session: Session, query: kb_text.ParsedQuery, all_groups: bool, limit: int,
-                include_expired: bool, today: dt.date, idf: list[float] | None = None) -> list[tuple[int, float, bool]]:
-    """(id, relevance, expired) of published matches, current before expired, best first."""
+                include_expired: bool, today: dt.date, idf: list[float] | None = None,
+                selecting: kb_text.ParsedQuery | None = None) -> list[tuple[int, float, bool]]:
+    """(id, relevance, expired) of published matches, current before expired, best first. Articles
+    match `selecting` (default: the whole query); on PostgreSQL the relevance is still that of the
+    whole query."""
     dialect = session.get_bind().dialect.name
+    selecting = selecting or query
     expired_sql = "CASE WHEN a.expires_on IS NOT NULL AND a.expires_on < :today THEN 1 ELSE 0 END"
     where_expired = "" if include_expired else "AND (a.expires_on IS NULL OR a.expires_on >= :today)"
     if dialect == "sqlite":
@@ -284,32 +336,71 @@ def _candidates(session: Session, query: kb_text.ParsedQuery, all_groups: bool, 
             FROM kb_article_fts JOIN kb_article a ON a.id = kb_article_fts.rowid
             WHERE kb_article_fts MATCH :q AND a.status = 'published' {where_expired}
             ORDER BY expired, score DESC, a.id LIMIT :limit"""
-        params = {"q": kb_text.fts5_match(query, all_groups)}
+        params = {"q": kb_text.fts5_match(selecting, all_groups)}
     elif dialect == "postgresql":
         # relevance = ts_rank of the whole query (title A > keywords B > body D) plus, for each query
-        # group the article holds, that group's idf: rare words that name the subject count most
-        weights = idf if idf is not None else [0.0] * len(query.groups)
+        # group the article holds, that group's idf: rare words that name the subject count most (the
+        # same for every article holding all groups, so left out of the "every word" query)
         score = " + ".join([f"ts_rank('{PG_WEIGHTS}', a.search_vector, to_tsquery('simple', :q), {PG_NORMALISATION})"] + [
             f"CASE WHEN a.search_vector @@ to_tsquery('simple', :g{i}) THEN {w * PG_IDF_SCALE:.6f} ELSE 0 END"
-            for i, w in enumerate(weights)])
+            for i, w in enumerate(idf or [])])
         sql = f"""
             SELECT a.id, ({score}) AS score, {expired_sql} AS expired
             FROM kb_article a
-            WHERE a.search_vector @@ to_tsquery('simple', :q) AND a.status = 'published' {where_expired}
+            WHERE a.search_vector @@ to_tsquery('simple', :s) AND a.status = 'published' {where_expired}
             ORDER BY expired, score DESC, a.id LIMIT :limit"""
-        params = {"q": kb_text.pg_tsquery(query, all_groups)}
-        params.update({f"g{i}": kb_text.pg_tsquery(kb_text.ParsedQuery((g,))) for i, g in enumerate(query.groups)})
+        params = {"q": kb_text.pg_tsquery(query, all_groups), "s": kb_text.pg_tsquery(selecting, all_groups)}
+        params.update({f"g{i}": kb_text.pg_tsquery(_group_query(g)) for i, g in enumerate(query.groups)})
     else:
         raise NotImplementedError(f"knowledge search needs SQLite or PostgreSQL, not {dialect}")
     params.update(today=today, limit=limit)
     return [(r[0], float(r[1]), bool(r[2])) for r in session.execute(text(sql), params)]
 
 
+def _fill(session: Session, query: kb_text.ParsedQuery, found: list[tuple[int, float, bool]], limit: int,
+          include_expired: bool, today: dt.date) -> list[tuple[int, float, bool]]:
+    """`found` (articles holding every group) followed by the best of those holding some."""
+    idf = None
+    if session.get_bind().dialect.name == "postgresql":
+        total, counts = _pg_group_counts(session, query)
+        idf = _pg_idf(total, counts)
+        # the "every word" matches were ranked without the idf they all share: add it, so that
+        # scores stay comparable along the list
+        bonus = sum(w * PG_IDF_SCALE for w in idf)
+        found = [(i, score + bonus, expired) for i, score, expired in found]
+    else:
+        counts = _sqlite_group_counts(session, query)
+    more: list[tuple[int, float, bool]] = []
+    seen = {f[0] for f in found}
+
+    def add(selecting: tuple[kb_text.QueryGroup, ...], all_groups: bool) -> None:
+        more.extend(f for f in _candidates(session, query, all_groups, limit + len(found) + len(more),
+                                           include_expired, today, idf, selecting=kb_text.ParsedQuery(selecting))
+                    if f[0] not in seen)
+        seen.update(f[0] for f in more)
+
+    rare = tuple(g for g, n in zip(query.groups, counts) if 0 < n <= FALLBACK_GROUP_MAX)
+    if rare:
+        add(rare, False)
+    else:  # every group that some article holds is common
+        if idf is None:
+            counts = _sqlite_group_counts(session, query, cap=None)
+        held = [(n, i) for i, n in enumerate(counts) if n > 0]
+        if 1 < len(held) < len(query.groups):
+            # some words are in no article: first those holding every word that is somewhere
+            add(tuple(query.groups[i] for _n, i in sorted(held, key=lambda h: h[1])), True)
+        if held and len(found) + len(more) < limit:
+            add((query.groups[min(held)[1]],), False)  # then the rarest word brings the others in
+    # "every word" matches keep their lead, within current and within expired articles
+    return ([f for f in found if not f[2]] + [f for f in more if not f[2]]
+            + [f for f in found if f[2]] + [f for f in more if f[2]])[:limit]
+
+
 def search(session: Session, query: str, limit: int = 10, include_expired: bool = True,
            today: dt.date | None = None) -> list[Hit]:
     """Published articles matching what the operator typed, best first; expired ones (flagged) after
     all current ones. Articles holding every query word come first, then (to fill `limit`) those
-    holding some. An empty or stop-word-only query gives []. Raises ValueError for a query longer
+    holding some (in a large knowledge base, those brought in by its rarer words: see FALLBACK_GROUP_MAX). An empty or stop-word-only query gives []. Raises ValueError for a query longer
     than QUERY_MAX characters."""
     if len(query) > QUERY_MAX:
         raise ValueError(f"搜索词不能超过{QUERY_MAX}个字")
@@ -318,15 +409,9 @@ def search(session: Session, query: str, limit: int = 10, include_expired: bool 
     if parsed.empty:
         return []
     day = today or site_today()
-    idf = _pg_idf(session, parsed) if session.get_bind().dialect.name == "postgresql" else None
-    found = _candidates(session, parsed, True, limit, include_expired, day, idf)
+    found = _candidates(session, parsed, True, limit, include_expired, day)
     if len(found) < limit and len(parsed.groups) > 1:
-        seen = {f[0] for f in found}
-        more = [f for f in _candidates(session, parsed, False, limit + len(found), include_expired, day, idf)
-                if f[0] not in seen]
-        # "every word" matches keep their lead, within current and within expired articles
-        found = ([f for f in found if not f[2]] + [f for f in more if not f[2]]
-                 + [f for f in found if f[2]] + [f for f in more if f[2]])[:limit]
+        found = _fill(session, parsed, found, limit, include_expired, day)
     if not found:
         return []
     rows = {r.id: r for r in session.scalars(select(KnowledgeArticle).where(KnowledgeArticle.id.in_([f[0] for f in found])))}
