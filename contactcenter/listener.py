@@ -20,7 +20,7 @@ from contactcenter.cdr.correlator import USED_VARIABLES, Correlator, Effects
 from contactcenter.cdr.records import CallRecord
 from contactcenter.cdr.store import apply_effects
 from contactcenter.config import Settings
-from contactcenter.db import DatabaseUnavailable, session_factory, session_scope
+from contactcenter.db import session_factory, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -72,18 +72,15 @@ class CallLogger:
         self.messages_seen = 0
         self.calls_closed = 0
         self.listeners: list[Callable[[Message], None]] = []
-        # events a listener needs parsed beyond the correlator's (the dispatcher's
-        # OriginateResponse is one of the correlator's)
-        self.listener_events: frozenset[str] = frozenset()
         # CoreShowChannel events of our own reconcile requests, gathered in stream order
         self._live_lists: dict[str, list[Message]] = {}
 
     @property
     def parse_filter(self) -> ParseFilter:
-        """What the AMI splitter must parse for this pipeline: the correlator's events, the
-        listeners' (`listener_events`), and whatever answers an action. The rest is journaled
-        raw and never parsed on the live path."""
-        return ParseFilter(self.correlator.used_events() | self.listener_events, USED_VARIABLES)
+        """What the AMI splitter must parse for this pipeline: the correlator's events (the
+        dispatcher's OriginateResponse is one of them) and whatever answers an action. The rest
+        is journaled raw and never parsed on the live path."""
+        return ParseFilter(self.correlator.used_events(), USED_VARIABLES)
 
     # -- input
     def on_frames(self, frames: list, connection: int) -> None:
@@ -115,6 +112,9 @@ class CallLogger:
                     self._store_guarded(session, effects, _utc(now))
         except Exception as exc:
             if not is_outage(exc):
+                # the transaction held the journal rows too: write them on their own first,
+                # so a bug further down never costs the raw frames
+                self.journal.append(frames)
                 raise
             self.journal.hold_after_outage(frames, exc)
             if effects is None:  # the journal write failed: correlate all the same
@@ -200,10 +200,10 @@ class CallLogger:
             try:
                 with session_scope(self._sessions) as session:
                     self._store(session, effects, received_at)
-            except DatabaseUnavailable as exc:
-                log.warning("database unavailable, holding %d batch(es): %s", len(self._held), exc)
-                return False
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):
+                    log.warning("database unavailable, holding %d batch(es): %s", len(self._held), exc)
+                    return False
                 # a record the database refuses must not block every later call; the raw
                 # messages stay in the journal for a rebuild once the cause is fixed
                 log.exception("could not store calls %s; skipped (kept in the journal)",
@@ -236,9 +236,9 @@ class CallLogger:
         try:
             with session.begin_nested():
                 hook(session, record, self.settings, now)
-        except DatabaseUnavailable:
-            raise
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # the whole batch is held and retried, not just this hook skipped
             log.exception("closed-call hook %s failed for call %s", getattr(hook, "__name__", hook), record.call_id)
 
     @property

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from sqlalchemy import create_engine, func, select, text
 
 from contactcenter.ami.journal import Journal
@@ -10,6 +12,7 @@ from contactcenter.ami.models import JournalEntry
 from contactcenter.ami.protocol import parse_all
 from contactcenter.config import load_settings
 from contactcenter.db import dispose_engines, session_scope
+from contactcenter.db import upgrade as db_upgrade
 from contactcenter.listener import CallLogger
 from tests.captures import read_bytes
 from tests.cdr.test_replay import check_calls, stored
@@ -82,3 +85,62 @@ def test_a_database_outage_holds_everything_and_writes_it_when_the_database_retu
     assert journaled == len(frames)
     assert stored(pg_url) == stored(sqlite_url)
     dispose_engines()
+
+
+def test_an_outage_inside_a_closed_call_hook_holds_the_whole_read_and_loses_nothing(sqlite_url, tmp_path):
+    """The outage strikes in the middle of a read's transaction (the callback intake's lookups),
+    after the journal rows were written in it: the read is held whole and written once."""
+    from sqlalchemy.exc import OperationalError
+
+    from contactcenter.redial.intake import on_call_closed
+
+    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+    db_upgrade(clean_url)
+    frames = parse_all(read_bytes("load-part1", "ami.raw"))
+    clean = CallLogger(clean_url, load_settings(env={}, db_url=clean_url), journal=Journal(clean_url, "test"))
+    for i in range(0, len(frames), 200):
+        clean.on_frames(frames[i:i + 200], 1)
+
+    failing = {"left": 3}
+
+    def flaky_intake(session, record, settings, now):
+        if failing["left"] > 0:
+            failing["left"] -= 1
+            raise OperationalError("SELECT ...", {}, Exception("server closed the connection unexpectedly"))
+        on_call_closed(session, record, settings, now)
+
+    frames = parse_all(read_bytes("load-part1", "ami.raw"))
+    logger = CallLogger(sqlite_url, load_settings(env={}, db_url=sqlite_url), hooks=[flaky_intake],
+                        journal=Journal(sqlite_url, "test", retry_interval_s=0))
+    for i in range(0, len(frames), 200):
+        logger.on_frames(frames[i:i + 200], 1)
+        logger.flush()
+    assert failing["left"] == 0 and logger.flush() is True
+    assert logger.journal.held == 0 and logger.held_batches == 0
+    with session_scope(sqlite_url) as s:
+        journaled = s.scalar(select(func.count()).select_from(JournalEntry))
+    assert journaled == len(frames)  # every frame once: none lost, none written twice
+    assert stored(sqlite_url) == stored(clean_url)
+    assert logger.calls_closed == clean.calls_closed == 94
+
+
+def test_a_bug_after_the_journal_write_still_leaves_the_frames_in_the_journal(sqlite_url):
+    frames = parse_all(read_bytes("answered", "ami.raw"))
+    logger = CallLogger(sqlite_url, load_settings(env={}, db_url=sqlite_url), hooks=[],
+                        journal=Journal(sqlite_url, "test"))
+
+    import contactcenter.listener as listener_module
+
+    real = listener_module.CallLogger._correlate
+
+    def exploding(self, messages, now, notify=True):
+        raise RuntimeError("a bug after the journal write")
+
+    listener_module.CallLogger._correlate = exploding
+    try:
+        with pytest.raises(RuntimeError, match="after the journal write"):
+            logger.on_frames(frames, 1)
+    finally:
+        listener_module.CallLogger._correlate = real
+    with session_scope(sqlite_url) as s:
+        assert s.scalar(select(func.count()).select_from(JournalEntry)) == len(frames)
