@@ -27,8 +27,8 @@ from sqlalchemy import String, cast, exists, func, insert, literal, select, upda
 from sqlalchemy.orm import Session
 
 from contactcenter.ami.connection import AmiConnectionLost
-from contactcenter.ami.originate import (CALLER_ID, CONTEXT, DEFAULT_CALLER_ID, EXTEN, SEAT, CallbackDial,
-                                         check_action, originate_action, originate_result)
+from contactcenter.ami.originate import (CALLER_ID, CONTEXT, DEFAULT_CALLER_ID, EXTEN, SEAT, TIMEOUT_MS,
+                                         CallbackDial, check_action, originate_action, originate_result)
 from contactcenter.db import session_scope
 from contactcenter.numbers import mask, read_number
 from contactcenter.redial import policy as P
@@ -102,6 +102,8 @@ def _check_config(config: DispatcherConfig, settings) -> None:
         problems.append(f"callback caller ID {config.caller_id!r} (\"Name\" <digits>)")
     if prefix and not prefix.isdigit():
         problems.append(f"dial prefix {prefix!r} (digits only)")
+    if not TIMEOUT_MS[0] <= config.originate_timeout_ms <= TIMEOUT_MS[1]:
+        problems.append(f"originate_timeout_ms {config.originate_timeout_ms} ({TIMEOUT_MS[0]}-{TIMEOUT_MS[1]})")
     if config.seats is not None:
         bad = [s for s in config.seats if not SEAT.fullmatch(s)]
         if bad:
@@ -339,8 +341,9 @@ class CallbackDispatcher:
         rows = session.execute(select(Seat.seat, Seat.logged_in, Seat.paused, Seat.device_state)
                                .order_by(Seat.seat)).all()
         if rows:
+            # only seats an Originate may ring (SEAT: a supervisor's 8100 takes no callbacks)
             idle = [seat for seat, logged_in, paused, state in rows
-                    if logged_in and not paused and (state is None or state in IDLE_STATES)]
+                    if logged_in and not paused and (state is None or state in IDLE_STATES) and SEAT.fullmatch(seat)]
             if self.config.seats is not None:
                 allowed = set(self.config.seats)
                 idle = [seat for seat in idle if seat in allowed]
@@ -441,9 +444,9 @@ class CallbackDispatcher:
         try:
             action = check_action(originate_action(dial))
         except ValueError as exc:
-            if EXTEN.fullmatch(item.number or ""):
-                # the number is fine: the seat (not a seat channel we may dial) is at fault,
-                # which is no reason to strike the caller off the list
+            if EXTEN.fullmatch(item.dial or ""):
+                # what the trunk would dial is fine: the fault is on our side, which is no
+                # reason to strike the caller off the list
                 self._finish_unsent(item, P.R_NOT_SENT, str(exc))
                 log.error("callback %s not dialled from seat %s: %s", item.task_id, item.seat, exc)
             else:

@@ -53,8 +53,22 @@ def test_a_connection_lost_after_the_originate_was_written_keeps_the_dial_in_fli
     (DispatcherConfig(caller_id="Hotline <12345>"), Settings(), "callback caller ID"),
     (DispatcherConfig(), Settings(dial_prefix="9,"), "dial prefix '9,'"),
     (DispatcherConfig(seats=["8001", "9001"]), Settings(), "callback seats ['9001']"),
+    (DispatcherConfig(originate_timeout_ms=200000), Settings(), "originate_timeout_ms 200000"),
 ])
 def test_settings_no_originate_could_pass_stop_the_dispatcher_at_once(config, settings, message):
     with pytest.raises(ValueError, match="cannot be dialled") as err:
         CallbackDispatcher("sqlite://", settings, link=None, config=config)
     assert message in str(err.value)
+
+
+def test_a_seat_no_originate_may_ring_takes_no_callbacks(db_url, clock):
+    """A supervisor's phone 8100 in the queue: idle, but outside the seats an Originate may
+    ring; the callback waits for a real seat instead of failing on 8100 round after round."""
+    add_missed(db_url, 1)
+    add_seats(db_url, ["8100"])
+    d = CallbackDispatcher(db_url, Settings(db_url=db_url), link=None, clock=clock,
+                           config=DispatcherConfig(reserve_seats=0))
+    assert d.claim_due(clock()) == []
+    add_seats(db_url, ["8002"])
+    [claimed] = d.claim_due(clock())
+    assert claimed.seat == "8002"
