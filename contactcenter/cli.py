@@ -11,6 +11,7 @@ import sys
 from sqlalchemy.exc import DatabaseError
 
 from contactcenter.config import load_settings
+from contactcenter.db import DatabaseUnavailable
 
 
 
@@ -96,10 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"contactcenter: error: {exc}", file=sys.stderr)
         return 2
-    except DatabaseError as exc:
+    except (DatabaseError, DatabaseUnavailable) as exc:
         # a database that cannot be opened or written: say so plainly (details with -v)
         logging.getLogger(__name__).debug("database error", exc_info=True)
-        reason = str(exc.orig or exc).splitlines()[0]
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         print(f"contactcenter: error: database {_redacted(getattr(args, 'db', None))}: {reason}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -146,4 +146,6 @@ def _listen(args) -> int:
         asyncio.run(main())
     except AmiAuthError as exc:
         raise CliError(f"{exc} (check the user and secret in CONTACTCENTER_AMI_URL)") from None
+    except ValueError as exc:  # settings the dispatcher refuses (callback context, caller ID, ...)
+        raise CliError(str(exc)) from None
     return 0
