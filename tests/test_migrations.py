@@ -45,6 +45,9 @@ def test_0008_merges_duplicate_open_callbacks_and_then_refuses_a_second_open_one
     db.upgrade(db_url)
     with db.session_scope(db_url) as s:
         rows = [(t.id, t.number, t.status) for t in s.scalars(select(CallbackTask).order_by(CallbackTask.id))]
+    with db.session_scope(db_url) as s:
+        merged = s.get(CallbackTask, 2)
+        assert merged.closed_at is not None and merged.closed_at >= at and merged.updated_at == merged.closed_at
     assert rows == [(1, "13900001111", "pending"), (2, "13900001111", "gave_up"), (3, "13900001111", "reached"),
                     (4, "13900002222", "pending"), (5, None, "invalid_number"), (6, None, "invalid_number")]
     with pytest.raises(IntegrityError):

@@ -10,6 +10,8 @@ Revision ID: 0008
 Revises: 0002
 Create Date: 2026-12-03
 """
+import datetime
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -23,12 +25,15 @@ OPEN = "status IN ('pending', 'dialing')"
 
 
 def upgrade() -> None:
-    op.execute(f"""
+    # stored times are naive UTC (contactcenter.db.UTCDateTime), so bind one rather than use
+    # CURRENT_TIMESTAMP, which PostgreSQL gives in the server's time zone
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    op.get_bind().execute(sa.text(f"""
         UPDATE callback_task SET status = 'gave_up', reason = 'duplicate open entry for this number (migration 0008)',
-               next_attempt_at = NULL
+               next_attempt_at = NULL, closed_at = :now, updated_at = :now
         WHERE {OPEN} AND number IS NOT NULL AND id NOT IN (
             SELECT min(id) FROM callback_task WHERE {OPEN} AND number IS NOT NULL GROUP BY number)
-    """)
+    """), {"now": now})
     op.create_index("callback_task__uq__open_number", "callback_task", ["number"], unique=True,
                     sqlite_where=sa.text(OPEN), postgresql_where=sa.text(OPEN))
 
