@@ -46,7 +46,8 @@ def load_stats(session: Session, *, since: dt.datetime | None, until: dt.datetim
 
     # missed calls whose callback reached the caller: by the task's status or an attempt's result,
     # or a later answered callback/outbound call to the number in the call table
-    mstmt = (select(CallbackMissedCall.call_id, CallbackTask.number, CallbackTask.status, CallbackMissedCall.missed_at)
+    mstmt = (select(CallbackMissedCall.call_id, CallbackTask.number, CallbackTask.status, CallbackMissedCall.missed_at,
+                    CallbackTask.id)
              .join(CallbackTask, CallbackTask.id == CallbackMissedCall.task_id)
              .where(CallbackTask.number.is_not(None)))
     if since is not None:
@@ -54,11 +55,9 @@ def load_stats(session: Session, *, since: dt.datetime | None, until: dt.datetim
     if until is not None:
         mstmt = mstmt.where(CallbackMissedCall.missed_at < until)
     missed_rows = session.execute(mstmt).all()
-    reached_tasks = set(session.execute(select(CallbackAttempt.task_id).where(CallbackAttempt.result == "reached")
-                                        ).scalars())
-    task_of = dict(session.execute(select(CallbackMissedCall.call_id, CallbackMissedCall.task_id)
-                                   .where(CallbackMissedCall.call_id.in_([r[0] for r in missed_rows]))).all()) \
-        if missed_rows else {}
+    task_ids = {r[4] for r in missed_rows}
+    reached_tasks = set(session.execute(select(CallbackAttempt.task_id).where(
+        CallbackAttempt.result == "reached", CallbackAttempt.task_id.in_(task_ids))).scalars()) if task_ids else set()
     out_stmt = (select(Call.caller, func.max(Call.started_at))
                 .where(Call.direction.in_(("callback", "outbound")), Call.outcome == "answered",
                        Call.caller.is_not(None)).group_by(Call.caller))
@@ -66,8 +65,8 @@ def load_stats(session: Session, *, since: dt.datetime | None, until: dt.datetim
         out_stmt = out_stmt.where(Call.started_at >= since)  # only a call after the miss reaches them
     first_answered_out = dict(session.execute(out_stmt).all())
     reached: dict[str, set[str]] = {}
-    for call_id, number, status, missed_at in missed_rows:
+    for call_id, number, status, missed_at, task_id in missed_rows:
         latest_out = first_answered_out.get(number)
-        if status == "reached" or task_of.get(call_id) in reached_tasks or (latest_out and latest_out > missed_at):
+        if status == "reached" or task_id in reached_tasks or (latest_out and latest_out > missed_at):
             reached[call_id] = {number}
     return report(calls, attempts, reached, tz=tz, service_level_s=service_level_s)
