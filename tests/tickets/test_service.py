@@ -265,3 +265,27 @@ def test_create_and_dispatch_in_one_step(db_url, units):
             new_order(s, dispatch_to=units["C01"], important=True)
     with session_scope(db_url) as s:
         assert count_rows(s) == (1, 2)
+
+
+def test_text_search_gives_the_same_pages_by_the_window_and_by_the_full_text_index(db_url, units, monkeypatch):
+    """On PostgreSQL a common word is found among the newest orders, a rarer one through the GIN
+    index first; both ways must give the same orders in the same order (SQLite: LIKE, one way)."""
+    import datetime as dt
+
+    with session_scope(db_url) as s:
+        for i in range(40):
+            new_order(s, now=NOW + dt.timedelta(minutes=i),
+                      description=("住房公积金提取办不了" if i % 3 == 0 else "小区垃圾清运不及时") + f"（第{i}条）")
+    expected = [NOW + dt.timedelta(minutes=i) for i in range(39, -1, -1) if i % 3 == 0]
+
+    def page(**kw):
+        with session_scope(db_url) as s:
+            got = service.list_orders(s, OPERATOR, NOW + dt.timedelta(hours=1), text="公积金", **kw)
+            return [o["created_at"] for o in got.items], got.has_more
+
+    monkeypatch.setattr(service, "TEXT_WINDOW", 1000)   # every match inside the window
+    wide = page(limit=5), page(limit=5, offset=5), page(limit=50)
+    monkeypatch.setattr(service, "TEXT_WINDOW", 4)      # too few there: the index way
+    narrow = page(limit=5), page(limit=5, offset=5), page(limit=50)
+    assert wide == narrow
+    assert wide[2] == (expected, False) and wide[0] == (expected[:5], True) and wide[1] == (expected[5:10], True)
