@@ -171,12 +171,18 @@ class Journal:
         source = self.source
         stamps: dict[dt.datetime, str] = {}
         tuples = []
+        append = tuples.append
         for f in frames:
             at = f.received_at or now
             stamp = stamps.get(at)
             if stamp is None:
                 stamp = stamps[at] = at.astimezone(dt.timezone.utc).strftime(_SQLITE_TIME)
-            tuples.append((stamp, f.connection, source, f.raw, _event(f), f.status, _text(f.error)))
+            # _event() and _text() inlined for the common frame (hot path: every frame)
+            name = f.fields.get("Event")
+            event = (name[:64] if "\x00" not in name else _event(f)) if name is not None else _event(f)
+            error = f.error
+            append((stamp, f.connection, source, f.raw, event, f.status,
+                    error if error is None or "\x00" not in error else _text(error)))
         order = self._sqlite_order
         if order != list(range(len(_COLUMNS))):
             tuples = [tuple(t[i] for i in order) for t in tuples]
