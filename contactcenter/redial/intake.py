@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 
 from sqlalchemy import bindparam, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contactcenter.cdr.records import ANSWERED, CALLBACK, INBOUND, CallRecord
@@ -84,7 +85,7 @@ def _lookups(session: Session, record: CallRecord) -> tuple:
     return row[0], row[1], row[2] is not None, row[3]
 
 
-def _missed_call(session: Session, record: CallRecord, settings, now: dt.datetime) -> None:
+def _missed_call(session: Session, record: CallRecord, settings, now: dt.datetime, _retried: bool = False) -> None:
     seen, open_id, blocked, answered_later = _lookups(session, record)
     if seen is not None:
         return  # already on the list
@@ -120,8 +121,17 @@ def _missed_call(session: Session, record: CallRecord, settings, now: dt.datetim
             task.closed_at = now
         elif answered_later is not None:
             _close_got_through(task, answered_later, now)
-        session.add(task)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(task)
+                session.flush()
+        except IntegrityError:
+            if _retried:
+                raise
+            # an open entry for the number appeared meanwhile (a callback requested in the
+            # panel at this moment; one open entry per number is a unique index): merge into it
+            _missed_call(session, record, settings, now, _retried=True)
+            return
         log.info("missed call %s: callback %s %s (%s)", record.call_id, task.id, task.status, mask(number))
     session.add(CallbackMissedCall(call_id=record.call_id, task_id=task.id, missed_at=missed_at))
 

@@ -109,3 +109,27 @@ def test_miss_closing_after_a_later_answered_call_is_not_owed(db_url):
     with session_scope(db_url) as s:
         t = s.execute(select(CallbackTask)).scalar_one()
         assert (t.status, t.closed_by_call) == ("caller_got_through", "c2")
+
+
+def test_an_open_entry_created_meanwhile_is_merged_into_not_lost(db_url, monkeypatch):
+    """The panel creates the caller's entry between the intake's look-up and its insert: the
+    unique index (one open entry per number) refuses the second one, and the miss is merged."""
+    from contactcenter.redial import intake
+    from contactcenter.redial import service as S
+
+    S.request_callback(db_url, "13900001234", by="agent8017", now=at("2026-12-03 02:00:00"))
+    real = intake._lookups
+    calls = {"n": 0}
+
+    def stale_first(session, record):
+        calls["n"] += 1
+        seen, open_id, blocked, later = real(session, record)
+        return (seen, None, blocked, later) if calls["n"] == 1 else (seen, open_id, blocked, later)
+
+    monkeypatch.setattr(intake, "_lookups", stale_first)
+    close(db_url, missed("c1", "13900001234", "2026-12-03 02:10:00"))
+    assert calls["n"] == 2
+    rows = tasks(db_url)
+    assert [(n, st, m) for n, st, m, *_ in rows] == [("13900001234", "pending", ["c1"])]
+    with session_scope(db_url) as s:
+        assert s.get(CallbackMissedCall, "c1").task_id == 1
