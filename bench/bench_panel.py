@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 
 from bench.bench_tickets import NOW, SPAN_DAYS
 from bench.bench_tickets import load as load_orders
-from bench.common import (machine_load, p95, print_table, throwaway_pg_database, timed, vacuum_analyze,
+from bench.common import (machine_load, p95, print_table, run_on_pg, timed, vacuum_analyze,
                           without_indexes)
 from contactcenter import db
 from contactcenter.config import Settings
@@ -112,14 +112,7 @@ def load_calls(url: str, n: int) -> None:
 
 
 def main() -> list[tuple[str, bool]]:
-    reuse = os.environ.get("PANEL_BENCH_DB")
-    if reuse:
-        try:
-            return run(reuse, loaded=True)
-        finally:
-            db.dispose_engines()
-    with throwaway_pg_database("cc_bench_panel", keep_env="PANEL_BENCH_KEEP") as url:
-        return run(url)
+    return run_on_pg(run, "cc_bench_panel", reuse_env="PANEL_BENCH_DB", keep_env="PANEL_BENCH_KEEP")
 
 
 def _login(client) -> None:

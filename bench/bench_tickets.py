@@ -19,7 +19,7 @@ import time
 
 from sqlalchemy import create_engine, text
 
-from bench.common import (machine_load, p95, print_table, throwaway_pg_database, timed, vacuum_analyze,
+from bench.common import (machine_load, p95, print_table, run_on_pg, timed, vacuum_analyze,
                           without_indexes)
 from contactcenter import db
 from contactcenter.routing.suggest import labelled_requests
@@ -102,14 +102,7 @@ def load(url: str, n: int) -> None:
 
 
 def main() -> list[tuple[str, bool]]:
-    reuse = os.environ.get("TICKETS_BENCH_DB")
-    if reuse:
-        try:
-            return run(reuse, loaded=True)
-        finally:
-            db.dispose_engines()
-    with throwaway_pg_database("cc_bench_tickets", keep_env="TICKETS_BENCH_KEEP") as url:
-        return run(url)
+    return run_on_pg(run, "cc_bench_tickets", reuse_env="TICKETS_BENCH_DB", keep_env="TICKETS_BENCH_KEEP")
 
 
 def run(url: str, loaded: bool = False) -> list[tuple[str, bool]]:

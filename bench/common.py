@@ -68,6 +68,19 @@ def throwaway_pg_database(prefix: str, keep_env: str | None = None) -> Iterator[
         admin.dispose()
 
 
+def run_on_pg(run: Callable[..., list], prefix: str, reuse_env: str, keep_env: str) -> list:
+    """`run(url)` on a throw-away database, or `run(url, loaded=True)` on the one named by
+    `reuse_env` (loaded by an earlier run and left as it is)."""
+    reuse = os.environ.get(reuse_env)
+    if reuse:
+        try:
+            return run(reuse, loaded=True)
+        finally:
+            db.dispose_engines()
+    with throwaway_pg_database(prefix, keep_env=keep_env) as url:
+        return run(url)
+
+
 @contextmanager
 def without_indexes(conn, *tables: str) -> Iterator[None]:
     """Bulk-load `tables` without their secondary indexes (those that back no constraint), then build

@@ -479,16 +479,21 @@ def list_orders(session: Session, viewer: Actor, now: dt.datetime, *,
                     func.plainto_tsquery(sql_text("'simple'"), " ".join(words)))
             else:
                 conds.extend(WorkOrder.search_tokens.like(f"% {w} %") for w in words)
-    if due_state is not None:
-        order = (WorkOrder.due_at.asc(), WorkOrder.id.asc())
-    else:
-        order = (WorkOrder.created_at.desc(), WorkOrder.id.desc())
     if text_match is None:
+        order = _order(WorkOrder.__table__.c, by_due=due_state is not None)
         rows = session.scalars(select(WorkOrder).where(*conds).order_by(*order).limit(limit + 1).offset(offset)).all()
     else:
         rows = _text_search(session, text_match, conds, due_state is not None, offset + limit + 1)[offset:]
     names = _unit_names(session)
     return OrderPage([order_dict(o, viewer, now, names) for o in rows[:limit]], len(rows) > limit)
+
+
+def _order(columns, by_due: bool) -> tuple:
+    """The list order over `columns` (the table's, or a subquery's with the same names): most
+    urgent deadline first when listing by due state, otherwise newest first."""
+    if by_due:
+        return columns.due_at.asc(), columns.id.asc()
+    return columns.created_at.desc(), columns.id.desc()
 
 
 # a word in more than about 1 in 20 orders has its newest matches among this many orders
@@ -503,8 +508,7 @@ def _text_search(session: Session, text_match, conds: list, by_due: bool, want: 
     the other filters (enough matches there means the first ones overall are there too);
     otherwise the GIN index gives the matches first (MATERIALIZED keeps that order), they are
     sorted by their own keys, and only the first `want` are joined back to the table."""
-    order = (WorkOrder.due_at.asc(), WorkOrder.id.asc()) if by_due else (WorkOrder.created_at.desc(),
-                                                                            WorkOrder.id.desc())
+    order = _order(WorkOrder.__table__.c, by_due)
     window = select(WorkOrder.id).where(*conds).order_by(*order).limit(TEXT_WINDOW).subquery()
     rows = session.scalars(select(WorkOrder).join(window, window.c.id == WorkOrder.id)
                            .where(text_match).order_by(*order).limit(want)).all()
@@ -512,9 +516,7 @@ def _text_search(session: Session, text_match, conds: list, by_due: bool, want: 
         return rows
     matched = (select(WorkOrder.id, WorkOrder.created_at, WorkOrder.due_at).where(text_match, *conds)
                .cte("text_match").prefix_with("MATERIALIZED"))
-    m = matched.c
-    first = (select(m.id).order_by(*((m.due_at.asc(), m.id.asc()) if by_due else (m.created_at.desc(), m.id.desc())))
-             .limit(want).subquery())
+    first = select(matched.c.id).order_by(*_order(matched.c, by_due)).limit(want).subquery()
     return session.scalars(select(WorkOrder).join(first, first.c.id == WorkOrder.id).order_by(*order)).all()
 
 
