@@ -414,7 +414,11 @@ def search(session: Session, query: str, limit: int = 10, include_expired: bool 
         found = _fill(session, parsed, found, limit, include_expired, day)
     if not found:
         return []
-    rows = {r.id: r for r in session.scalars(select(KnowledgeArticle).where(KnowledgeArticle.id.in_([f[0] for f in found])))}
+    # only the shown columns, as plain rows: whole entities would also load the three term texts
+    # (longer than the body) and build ORM state nobody reads
+    a = KnowledgeArticle
+    rows = {r.id: r for r in session.execute(
+        select(a.id, a.title, a.body, a.issuing_body, a.category, a.expires_on).where(a.id.in_([f[0] for f in found])))}
     terms = parsed.highlight_terms()
     hits = []
     for article_id, score, expired in found:

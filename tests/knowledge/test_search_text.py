@@ -78,3 +78,10 @@ def test_highlight_picks_the_window_with_the_hits():
 def test_split_keeps_lone_characters_as_prefixes():
     # 燃气表 must not match every 燃气 article: the 表 stays, as a word start (表具, 表前)
     assert fts5_match(parse_query("燃气表")) == '("燃气表" OR (("燃气" OR "天然气" OR "煤气") AND ("表"*)))'
+
+
+def test_hit_spans_map_back_through_characters_that_change_length():
+    # ㎡ becomes two characters when normalised; the spans still point into the original text
+    text = "面积１００㎡以上，ＥＴＣ卡"
+    assert hit_spans(text, ["m2", "etc"]) == [(5, 6), (9, 12)]
+    assert hit_spans("ＥＴＣ卡，ＥＴＣ", ["etc"]) == [(0, 3), (5, 8)]
