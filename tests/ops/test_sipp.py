@@ -68,3 +68,15 @@ def test_uas_answers_in_dialog_and_uac_marks_the_trunk():
         assert first.tag == "recv" and first.get("request") == "INVITE"
     busy = (SIPP / "agent_busy.xml").read_text()
     assert "SIP/2.0 486 Busy Here" in busy
+
+
+def test_the_ack_of_a_busy_answer_reuses_the_invite_s_transaction():
+    # RFC 3261 17.1.1.3: same Via branch as the INVITE, To with the answer's tag; SIPp copies
+    # both from the last message received (the 486/503), while [branch] would make a new one
+    text = (SIPP / "caller_hangs_up.xml").read_text()
+    busy_ack = text[text.index('<label id="busy"/>'):text.index('<label id="end"/>')]
+    assert [line.strip() for line in busy_ack.splitlines() if line.strip().startswith(("[last_", "Via:"))] == [
+        "[last_Via:]", "[last_From:]", "[last_To:]", "[last_Call-ID:]"]
+    # the ACK of the 200 is a new transaction of its own: a new branch there
+    answered_ack = text[text.index("ACK sip:"):text.index("<pause/>")]
+    assert "branch=[branch]" in answered_ack
