@@ -55,3 +55,29 @@ def test_0008_merges_duplicate_open_callbacks_and_then_refuses_a_second_open_one
             s.add(task("13900002222", "dialing"))
     with db.session_scope(db_url) as s:  # closed entries beside the open one are fine
         s.add(task("13900002222", "caller_got_through"))
+
+
+def test_0009_fills_the_word_table_from_the_orders_already_there(db_url):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from contactcenter.tickets.models import WorkOrder, WorkOrderWord
+
+    at = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.timezone.utc)
+    db.downgrade(db_url, "0007")  # before the word table: search read the tokens
+    # tokens as the earlier version stored them: one word repeated, one longer than 40 characters
+    tokens = " 公积金 提取 公积金 " + "y" * 45 + " "
+    with db.session_scope(db_url) as s:
+        s.add(WorkOrder(channel="web", order_type="consultation", category="住房", subject="公积金提取",
+                        description="公积金提取", status="new", created_by="web", created_at=at, updated_at=at,
+                        search_tokens=tokens))
+        s.add(WorkOrder(channel="web", order_type="consultation", category="住房", subject="！", description="！",
+                        status="new", created_by="web", created_at=at, updated_at=at, search_tokens="  "))
+    db.upgrade(db_url)
+    with db.session_scope(db_url) as s:
+        rows = s.execute(select(WorkOrderWord.word, WorkOrderWord.created_at, WorkOrderWord.work_order_id)).all()
+    assert sorted(map(tuple, rows)) == [("y" * 40, at, 1), ("公积金", at, 1), ("提取", at, 1)]
+    db.downgrade(db_url, "0007")
+    assert "work_order_word" not in inspect(db.make_engine(db_url)).get_table_names()
+    db.upgrade(db_url)

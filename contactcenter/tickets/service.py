@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import jieba
-from sqlalchemy import and_, func, or_, select, text as sql_text
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from contactcenter import workdays
 from contactcenter.routing.models import HandlingUnit
 from contactcenter.routing.suggest import Router, Suggestion, UnitInfo
 from contactcenter.tickets import workflow as wf
-from contactcenter.tickets.models import MAX_ADDRESS, MAX_DESCRIPTION, MAX_SUBJECT, WorkOrder, WorkOrderEvent
+from contactcenter.tickets.models import (MAX_ADDRESS, MAX_DESCRIPTION, MAX_SUBJECT, MAX_WORD, WorkOrder,
+                                          WorkOrderEvent, WorkOrderWord)
 from contactcenter.tickets.workflow import (Actor, InvalidInput, OrderState, PermissionDenied,
                                             TransitionNotAllowed, WorkflowError)
 
@@ -113,28 +114,37 @@ def _caller_number(value: str | None) -> str | None:
 _WORD = re.compile(r"\w+")
 
 
-def search_tokens(*parts: str | None) -> str:
-    """Space-separated jieba words (search mode) with spaces at both ends, for LIKE ' w '."""
-    words: list[str] = []
-    seen = set()
+def order_words(*parts: str | None) -> list[str]:
+    """An order's search words: jieba's search mode (a long word and the shorter words in it, so
+    公积金 finds 住房公积金), lower case, each once, cut to MAX_WORD characters."""
+    words: dict[str, None] = {}
     for part in parts:
-        if not part:
-            continue
-        for w in jieba.cut_for_search(part):
-            w = w.strip().lower()
-            if w and _WORD.fullmatch(w) and w not in seen:
-                seen.add(w)
-                words.append(w)
+        if part:
+            for w in jieba.cut_for_search(part):
+                w = w.strip().lower()[:MAX_WORD]
+                if w and _WORD.fullmatch(w):
+                    words[w] = None
+    return list(words)
+
+
+def search_tokens(*parts: str | None) -> str:
+    """The order's words as one text, space-separated with spaces at both ends (kept on the order
+    to show what it is found by; the search itself reads work_order_word)."""
+    return _as_tokens(order_words(*parts))
+
+
+def _as_tokens(words: list[str]) -> str:
     return " " + " ".join(words) + " "
 
 
 def query_words(text: str) -> list[str]:
-    words = []
+    """The words of a search text (jieba's precise mode: the words as the operator typed them)."""
+    words: dict[str, None] = {}
     for w in jieba.lcut(text):
-        w = w.strip().lower()
-        if w and _WORD.fullmatch(w) and w not in words:
-            words.append(w)
-    return words
+        w = w.strip().lower()[:MAX_WORD]
+        if w and _WORD.fullmatch(w):
+            words[w] = None
+    return list(words)
 
 
 def _state(order: WorkOrder) -> OrderState:
@@ -266,10 +276,11 @@ def create_order(session: Session, actor: Actor, now: dt.datetime, *, channel: s
         decision = wf.decide(OrderState("new", important=values["important"], order_type=order_type,
                                         complex_case=values["complex_case"]),
                              "dispatch", actor, now, unit_id=dispatch_to, time_limit_days=time_limit_days)
+    words = order_words(values["subject"], values["description"], values["county"], values["town"],
+                        values["address"])
     order = WorkOrder(**values, status="new", approved=False, extension_days=0, return_count=0,
                       redo_count=0, kb_article_ids=[], created_by=actor.name, created_at=now, updated_at=now,
-                      search_tokens=search_tokens(values["subject"], values["description"], values["county"],
-                                                  values["town"], values["address"]))
+                      search_tokens=_as_tokens(words))
     session.add(order)
     session.add(_event(order, now, "create", None, "new", actor, data={"channel": channel}))
     if decision is not None:
@@ -279,6 +290,9 @@ def create_order(session: Session, actor: Actor, now: dt.datetime, *, channel: s
         session.add(_event(order, now, "dispatch", "new", decision.to_status, actor, decision.unit_id,
                            decision.note))
     session.flush()
+    if words:
+        session.execute(insert(WorkOrderWord), [{"word": w, "created_at": now, "work_order_id": order.id}
+                                                for w in words])
     log.info("work order %s created by %s (%s) from %s, caller %s", order.id, actor.name, actor.role,
              channel, mask_number(order.caller_number))
     return order_dict(order, actor, now)
@@ -429,7 +443,7 @@ def list_orders(session: Session, viewer: Actor, now: dt.datetime, *,
     if not isinstance(offset, int) or offset < 0:
         raise InvalidInput("offset must be 0 or more")
     conds = []
-    text_match = None  # PostgreSQL full-text condition, when searching text
+    words = None  # when searching text: every one must be among the order's words
     if viewer.role == "unit_handler":
         if unit_id is not None and unit_id != viewer.unit_id:
             raise PermissionDenied("a unit handler can only list its own unit's orders")
@@ -474,16 +488,12 @@ def list_orders(session: Session, viewer: Actor, now: dt.datetime, *,
             words = query_words(text)
             if not words:
                 raise InvalidInput("search text has no words")
-            if session.get_bind().dialect.name == "postgresql":
-                text_match = func.to_tsvector(sql_text("'simple'"), WorkOrder.search_tokens).op("@@")(
-                    func.plainto_tsquery(sql_text("'simple'"), " ".join(words)))
-            else:
-                conds.extend(WorkOrder.search_tokens.like(f"% {w} %") for w in words)
-    if text_match is None:
-        order = _order(WorkOrder.__table__.c, by_due=due_state is not None)
-        rows = session.scalars(select(WorkOrder).where(*conds).order_by(*order).limit(limit + 1).offset(offset)).all()
+    if words is None:
+        stmt = (select(WorkOrder).where(*conds).order_by(*_order(WorkOrder.__table__.c, by_due=due_state is not None))
+                .limit(limit + 1).offset(offset))
     else:
-        rows = _text_search(session, text_match, conds, due_state is not None, offset + limit + 1)[offset:]
+        stmt = _with_words(conds, words, due_state is not None, limit + 1, offset)
+    rows = session.scalars(stmt).all()
     names = _unit_names(session)
     return OrderPage([order_dict(o, viewer, now, names) for o in rows[:limit]], len(rows) > limit)
 
@@ -496,28 +506,33 @@ def _order(columns, by_due: bool) -> tuple:
     return columns.created_at.desc(), columns.id.desc()
 
 
-# a word in more than about 1 in 20 orders has its newest matches among this many orders
-TEXT_WINDOW = 1000
+def _with_words(conds: list, words: list[str], by_due: bool, limit: int, offset: int):
+    """The page of orders meeting `conds` and holding every one of `words`, in list order.
+    Each word is a run of work_order_word's key. Newest first, one word's run is read backwards
+    (the words' created_at and id are joined equal, so the planner may take the rarest word's),
+    each other word is one key look-up on (word, created_at, id), and only the orders that pass
+    are read from the table: a page costs about its own length in index entries, however many
+    orders hold the word. By deadline, the open orders' (due_at, id) come from their own index
+    without reading the rows, are matched against the words and sorted, and only the page's
+    rows are read."""
+    table = WorkOrderWord.__table__
+    first = table.alias("w0")
 
+    def holding(stmt):
+        stmt = stmt.join(first, and_(first.c.work_order_id == WorkOrder.id, first.c.word == words[0]))
+        for n, word in enumerate(words[1:], start=1):
+            other = table.alias(f"w{n}")
+            stmt = stmt.join(other, and_(other.c.word == word, other.c.created_at == first.c.created_at,
+                                         other.c.work_order_id == first.c.work_order_id))
+        return stmt.where(*conds)
 
-def _text_search(session: Session, text_match, conds: list, by_due: bool, want: int) -> list[WorkOrder]:
-    """The first `want` orders (newest first, or by deadline when `by_due`) meeting `conds` and
-    the full-text condition, on PostgreSQL. Left to itself the planner may walk the ordering
-    index and recompute each row's tsvector: fine for a common word, seconds for a rare one (a
-    million rows). So a common word is looked for among the newest TEXT_WINDOW orders that meet
-    the other filters (enough matches there means the first ones overall are there too);
-    otherwise the GIN index gives the matches first (MATERIALIZED keeps that order), they are
-    sorted by their own keys, and only the first `want` are joined back to the table."""
-    order = _order(WorkOrder.__table__.c, by_due)
-    window = select(WorkOrder.id).where(*conds).order_by(*order).limit(TEXT_WINDOW).subquery()
-    rows = session.scalars(select(WorkOrder).join(window, window.c.id == WorkOrder.id)
-                           .where(text_match).order_by(*order).limit(want)).all()
-    if len(rows) >= want:
-        return rows
-    matched = (select(WorkOrder.id, WorkOrder.created_at, WorkOrder.due_at).where(text_match, *conds)
-               .cte("text_match").prefix_with("MATERIALIZED"))
-    first = select(matched.c.id).order_by(*_order(matched.c, by_due)).limit(want).subquery()
-    return session.scalars(select(WorkOrder).join(first, first.c.id == WorkOrder.id).order_by(*order)).all()
+    if not by_due:
+        # the same order as created_at, id, said on the word's own columns so its key gives it
+        return (holding(select(WorkOrder)).order_by(first.c.created_at.desc(), first.c.work_order_id.desc())
+                .limit(limit).offset(offset))
+    keys = (holding(select(WorkOrder.id, WorkOrder.due_at)).order_by(*_order(WorkOrder.__table__.c, by_due=True))
+            .limit(limit).offset(offset).subquery("page"))
+    return select(WorkOrder).join(keys, keys.c.id == WorkOrder.id).order_by(*_order(keys.c, by_due=True))
 
 
 def caller_summary(session: Session, number: str, now: dt.datetime, repeat_days: int = 7,

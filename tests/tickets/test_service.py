@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from contactcenter.db import session_scope
 from contactcenter.tickets import service
-from contactcenter.tickets.models import WorkOrder, WorkOrderEvent
+from contactcenter.tickets.models import WorkOrder, WorkOrderEvent, WorkOrderWord
 from tests.tickets.conftest import ADMIN, AGENT, LEADER, NOW, OPERATOR, UTC, handler, new_order
 
 HOUR = dt.timedelta(hours=1)
@@ -113,6 +113,9 @@ def test_unit_handler_sees_only_own_unit_and_never_the_number(db_url, units):
 
 
 def count_rows(s):
+    """(orders, events), and no search word left behind by an order that was not written."""
+    assert s.scalar(select(func.count()).select_from(WorkOrderWord).where(
+        WorkOrderWord.work_order_id.not_in(select(WorkOrder.id)))) == 0
     return (s.scalar(select(func.count()).select_from(WorkOrder)),
             s.scalar(select(func.count()).select_from(WorkOrderEvent)))
 
@@ -267,25 +270,58 @@ def test_create_and_dispatch_in_one_step(db_url, units):
         assert count_rows(s) == (1, 2)
 
 
-def test_text_search_gives_the_same_pages_by_the_window_and_by_the_full_text_index(db_url, units, monkeypatch):
-    """On PostgreSQL a common word is found among the newest orders, a rarer one through the GIN
-    index first; both ways must give the same orders in the same order (SQLite: LIKE, one way)."""
-    import datetime as dt
-
+def test_text_search_reads_the_word_table_newest_first_and_by_deadline(db_url, units):
+    """The search goes through work_order_word; its pages must be the orders holding every word,
+    newest first (ties on the creation time by id), or by deadline when listing a due state."""
+    texts = [("公积金提取", "住房公积金提取办不了"), ("垃圾清运", "小区垃圾清运不及时")]
+    ids = []
     with session_scope(db_url) as s:
-        for i in range(40):
-            new_order(s, now=NOW + dt.timedelta(minutes=i),
-                      description=("住房公积金提取办不了" if i % 3 == 0 else "小区垃圾清运不及时") + f"（第{i}条）")
-    expected = [NOW + dt.timedelta(minutes=i) for i in range(39, -1, -1) if i % 3 == 0]
+        for i in range(12):
+            subject, description = texts[i % 3 != 0]
+            # orders 4 and 5 come in the same minute: the newer id first
+            at = NOW + dt.timedelta(minutes=i - (i == 5))
+            ids.append(new_order(s, now=at, subject=subject, description=description, town=None)["id"])
+        housing = [ids[i] for i in (9, 6, 3, 0)]  # i % 3 == 0, newest first
+        # order 3 has 3 working days, order 9 five: by deadline 3 comes first
+        service.dispatch(s, ids[3], units["D01"], OPERATOR, NOW + HOUR, time_limit_days=3)
+        service.dispatch(s, ids[9], units["D01"], OPERATOR, NOW + HOUR, time_limit_days=5)
+    later = NOW + 2 * HOUR
 
     def page(**kw):
         with session_scope(db_url) as s:
-            got = service.list_orders(s, OPERATOR, NOW + dt.timedelta(hours=1), text="公积金", **kw)
-            return [o["created_at"] for o in got.items], got.has_more
+            got = service.list_orders(s, OPERATOR, later, **kw)
+            return [o["id"] for o in got.items], got.has_more
 
-    monkeypatch.setattr(service, "TEXT_WINDOW", 1000)   # every match inside the window
-    wide = page(limit=5), page(limit=5, offset=5), page(limit=50)
-    monkeypatch.setattr(service, "TEXT_WINDOW", 4)      # too few there: the index way
-    narrow = page(limit=5), page(limit=5, offset=5), page(limit=50)
-    assert wide == narrow
-    assert wide[2] == (expected, False) and wide[0] == (expected[:5], True) and wide[1] == (expected[5:10], True)
+    assert page(text="公积金") == (housing, False)
+    assert page(text="住房 提取") == (housing, False)
+    assert page(text="公积金", limit=3) == (housing[:3], True)
+    assert page(text="公积金", limit=3, offset=3) == (housing[3:], False)
+    assert page(text="垃圾") == ([ids[i] for i in (11, 10, 8, 7, 5, 4, 2, 1)], False)
+    assert page(text="垃圾", limit=3, offset=3) == ([ids[7], ids[5], ids[4]], True)
+    assert page(text="公积金 垃圾") == ([], False)
+    assert page(text="公积金", status="dispatched") == ([ids[9], ids[3]], False)
+    assert page(text="公积金", due_state="on_track") == ([ids[3], ids[9]], False)
+    assert page(text="垃圾", due_state="on_track") == ([], False)
+    # the same answers as reading every order's own words
+    with session_scope(db_url) as s:
+        orders = {o.id: (o.created_at, o.search_tokens.split()) for o in s.scalars(select(WorkOrder))}
+    for query in ("公积金", "小区 垃圾", "东昌府区 提取", "清运 不及时", "办不了"):
+        words = service.query_words(query)
+        found = [i for i, (_, tokens) in orders.items() if all(w in tokens for w in words)]
+        assert found and page(text=query)[0] == sorted(found, key=lambda i: (orders[i][0], i), reverse=True)
+
+
+def test_an_order_s_words_are_written_with_it_and_long_words_cut_alike(db_url, units):
+    long_word = "x" * 60
+    with session_scope(db_url) as s:
+        oid = new_order(s, subject="公积金", description=f"链接 {long_word} 打不开", county=None, town=None)["id"]
+    with session_scope(db_url) as s:
+        rows = s.execute(select(WorkOrderWord.word, WorkOrderWord.created_at).where(
+            WorkOrderWord.work_order_id == oid)).all()
+        assert {w for w, _ in rows} == set(service.order_words("公积金", f"链接 {long_word} 打不开"))
+        assert "x" * 40 in {w for w, _ in rows} and all(len(w) <= 40 for w, _ in rows)
+        assert {at for _, at in rows} == {NOW}
+        # a search for the whole long word is cut the same way, so it finds the order
+        assert [o["id"] for o in service.list_orders(s, OPERATOR, NOW, text=long_word).items] == [oid]
+
+
