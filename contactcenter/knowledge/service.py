@@ -274,6 +274,18 @@ FALLBACK_GROUP_MAX = 1000
 IDF_SAMPLE = 1000
 
 
+def _tsq(param: str) -> str:
+    """SQL for the tsquery of bind parameter `param`, computed once per statement on PostgreSQL.
+
+    psycopg prepares a statement run five times on one connection, and PostgreSQL then usually keeps
+    a generic plan, in which `to_tsquery('simple', :q)` is no constant and is parsed again for every
+    row it meets (in ts_rank and in each group's CASE): that was most of the time of a search
+    matching thousands of articles. An uncorrelated sub-select is an InitPlan, evaluated once. The
+    planner no longer sees the query to guess how many rows match, so it always takes the GIN
+    index; measured, that was never slower than the sequential scan it chose for very common words."""
+    return f"(SELECT to_tsquery('simple', :{param}))"
+
+
 def _group_query(group: kb_text.QueryGroup) -> kb_text.ParsedQuery:
     return kb_text.ParsedQuery((group,))
 
@@ -289,7 +301,7 @@ def _sqlite_group_counts(session: Session, query: kb_text.ParsedQuery,
 def _pg_group_counts(session: Session, query: kb_text.ParsedQuery) -> tuple[int, list[int]]:
     """(articles, articles holding each group) for the idf on PostgreSQL, whatever their status."""
     params = {f"g{i}": kb_text.pg_tsquery(_group_query(g)) for i, g in enumerate(query.groups)}
-    filters = ", ".join(f"count(*) FILTER (WHERE a.search_vector @@ to_tsquery('simple', :g{i}))"
+    filters = ", ".join(f"count(*) FILTER (WHERE a.search_vector @@ {_tsq(f'g{i}')})"
                         for i in range(len(query.groups)))
     lo, hi = session.execute(text("SELECT min(id), max(id) FROM kb_article")).one()
     if lo is not None and hi - lo + 1 > IDF_SAMPLE:
@@ -303,7 +315,7 @@ def _pg_group_counts(session: Session, query: kb_text.ParsedQuery) -> tuple[int,
             rare = [i for i, n in enumerate(counts) if n <= FALLBACK_GROUP_MAX]
             if rare:  # short GIN lists: count them exactly
                 exact = session.execute(text("SELECT " + ", ".join(
-                    f"(SELECT count(*) FROM kb_article WHERE search_vector @@ to_tsquery('simple', :g{i}))"
+                    f"(SELECT count(*) FROM kb_article WHERE search_vector @@ {_tsq(f'g{i}')})"
                     for i in rare)), params).one()
                 for i, n in zip(rare, exact):
                     counts[i] = n
@@ -341,13 +353,13 @@ def _candidates(session: Session, query: kb_text.ParsedQuery, all_groups: bool, 
         # relevance = ts_rank of the whole query (title A > keywords B > body D) plus, for each query
         # group the article holds, that group's idf: rare words that name the subject count most (the
         # same for every article holding all groups, so left out of the "every word" query)
-        score = " + ".join([f"ts_rank('{PG_WEIGHTS}', a.search_vector, to_tsquery('simple', :q), {PG_NORMALISATION})"] + [
-            f"CASE WHEN a.search_vector @@ to_tsquery('simple', :g{i}) THEN {w * PG_IDF_SCALE:.6f} ELSE 0 END"
+        score = " + ".join([f"ts_rank('{PG_WEIGHTS}', a.search_vector, {_tsq('q')}, {PG_NORMALISATION})"] + [
+            f"CASE WHEN a.search_vector @@ {_tsq(f'g{i}')} THEN {w * PG_IDF_SCALE:.6f} ELSE 0 END"
             for i, w in enumerate(idf or [])])
         sql = f"""
             SELECT a.id, ({score}) AS score, {expired_sql} AS expired
             FROM kb_article a
-            WHERE a.search_vector @@ to_tsquery('simple', :s) AND a.status = 'published' {where_expired}
+            WHERE a.search_vector @@ {_tsq('s')} AND a.status = 'published' {where_expired}
             ORDER BY expired, score DESC, a.id LIMIT :limit"""
         params = {"q": kb_text.pg_tsquery(query, all_groups), "s": kb_text.pg_tsquery(selecting, all_groups)}
         params.update({f"g{i}": kb_text.pg_tsquery(_group_query(g)) for i, g in enumerate(query.groups)})
