@@ -301,28 +301,49 @@ def _sqlite_group_counts(session: Session, query: kb_text.ParsedQuery,
 def _pg_group_counts(session: Session, query: kb_text.ParsedQuery) -> tuple[int, list[int]]:
     """(articles, articles holding each group) for the idf on PostgreSQL, whatever their status."""
     params = {f"g{i}": kb_text.pg_tsquery(_group_query(g)) for i, g in enumerate(query.groups)}
-    filters = ", ".join(f"count(*) FILTER (WHERE a.search_vector @@ {_tsq(f'g{i}')})"
-                        for i in range(len(query.groups)))
-    lo, hi = session.execute(text("SELECT min(id), max(id) FROM kb_article")).one()
-    if lo is not None and hi - lo + 1 > IDF_SAMPLE:
-        # a repeatable sample of the table's pages, about IDF_SAMPLE articles
-        percent = 100.0 * IDF_SAMPLE / (hi - lo + 1)
-        row = session.execute(text(f"SELECT count(*), {filters} FROM kb_article a "
-                                   f"TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (0)"), params).one()
-        total = round(row[0] * 100.0 / percent)
+    groups = range(len(query.groups))
+    filters = ", ".join(f"count(*) FILTER (WHERE a.search_vector @@ {_tsq(f'g{i}')}) AS c{i}" for i in groups)
+
+    def exact(i: int) -> str:
+        return f"(SELECT count(*) FROM kb_article WHERE search_vector @@ {_tsq(f'g{i}')})"
+
+    # One round trip (this runs before every fill): the id span, a repeatable sample of the table's
+    # pages of about IDF_SAMPLE articles, and the exact count of each group the sample finds rare
+    # (short GIN lists; a CASE runs its sub-select only when taken). The arithmetic is in float8,
+    # rounded half to even like Python's round(), so the checks below agree with it.
+    row = session.execute(text(f"""
+        WITH span AS (SELECT max(id) - min(id) + 1 AS ids FROM kb_article),
+        s AS (SELECT span.ids, 100.0::float8 * {IDF_SAMPLE} / span.ids AS percent, x.* FROM span, (
+                SELECT count(*) AS n, {filters} FROM kb_article a
+                TABLESAMPLE SYSTEM ((SELECT coalesce(least(100, round((100.0 * {IDF_SAMPLE} / ids)::numeric, 4)), 100)
+                                     FROM span))
+                REPEATABLE (0)) x),
+        t AS (SELECT s.*, round(s.n * 100.0 / s.percent) AS total FROM s)
+        SELECT t.ids, t.n, {", ".join(f"t.c{i}" for i in groups)},
+               {", ".join(f"CASE WHEN t.ids > {IDF_SAMPLE} AND t.total > {IDF_SAMPLE} AND "
+                          f"least(t.total, round(t.c{i} * 100.0 / t.percent)) <= {FALLBACK_GROUP_MAX} THEN {exact(i)} END"
+                          for i in groups)}
+        FROM t"""), params).one()
+    ids, sampled, found, exact_counts = row[0], row[1], list(row[2:2 + len(groups)]), list(row[2 + len(groups):])
+    if ids is not None and ids > IDF_SAMPLE:
+        percent = 100.0 * IDF_SAMPLE / ids
+        total = round(sampled * 100.0 / percent)
         if total > IDF_SAMPLE:
-            counts = [min(total, round(n * 100.0 / percent)) for n in row[1:]]
+            counts = [min(total, round(n * 100.0 / percent)) for n in found]
             rare = [i for i, n in enumerate(counts) if n <= FALLBACK_GROUP_MAX]
-            if rare:  # short GIN lists: count them exactly
-                exact = session.execute(text("SELECT " + ", ".join(
-                    f"(SELECT count(*) FROM kb_article WHERE search_vector @@ {_tsq(f'g{i}')})"
-                    for i in rare)), params).one()
-                for i, n in zip(rare, exact):
-                    counts[i] = n
+            missing = [i for i in rare if exact_counts[i] is None]
+            if missing:  # only if float rounding in the database disagreed at the boundary
+                for i, n in zip(missing, session.execute(
+                        text("SELECT " + ", ".join(exact(i) for i in missing)), params).one()):
+                    exact_counts[i] = n
+            for i in rare:
+                counts[i] = exact_counts[i]
             return total, counts
-    # few articles: look at every one
-    row = session.execute(text(f"SELECT count(*), {filters} FROM kb_article a"), params).one()
-    return row[0], list(row[1:])
+        # few articles spread over a wide id range: look at every one
+        row = session.execute(text(f"SELECT count(*), {filters} FROM kb_article a"), params).one()
+        return row[0], list(row[1:])
+    # at most IDF_SAMPLE ids: the sample took every page, so its counts are exact
+    return sampled, found
 
 
 def _pg_idf(total: int, counts: list[int]) -> list[float]:

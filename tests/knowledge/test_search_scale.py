@@ -1,8 +1,16 @@
 """How search fills its list in a large knowledge base (FALLBACK_GROUP_MAX, IDF_SAMPLE made small so a
 handful of articles stands for tens of thousands), on both backends."""
-import pytest
+import datetime as dt
 
+import pytest
+from sqlalchemy import insert
+
+from contactcenter import db
+from contactcenter.knowledge import search as kb_text
 from contactcenter.knowledge import service as kb
+from contactcenter.knowledge.models import KnowledgeArticle
+
+NOW = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.timezone.utc)
 
 
 def ids(hits):
@@ -43,3 +51,34 @@ def test_words_in_no_article_do_not_keep_the_others_apart(four, find, monkeypatc
     monkeypatch.setattr(kb, "IDF_SAMPLE", 2)
     # nothing holds 火箭: those holding both words that are somewhere come first, then the rarest word's
     assert ids(find("供暖 缴纳 火箭")) == [four["both"], four["other"]]
+
+
+def test_an_empty_knowledge_base_finds_nothing_through_the_fill(find, monkeypatch):
+    # two words, nothing holds both: the fill counts the groups of an empty table
+    assert find("供暖 缴纳") == []
+    monkeypatch.setattr(kb, "IDF_SAMPLE", 2)
+    assert find("供暖 缴纳") == []
+
+
+def test_group_counts_on_postgresql_sample_the_common_and_count_the_rare(db_url, monkeypatch):
+    with db.session_scope(db_url) as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("SQLite counts its FTS5 doclists")
+    # 120 articles over 11 pages: 供暖 in every third title, 缴纳 in 8 others, 火箭 nowhere
+    rows = [dict(title=f"文章{i}", body="正文" * 300, category="测试", keywords="", issuing_body="市测试局",
+                 status="published", created_at=NOW, updated_at=NOW, keyword_terms="", body_terms="正文 " * 300,
+                 title_terms="供暖" if i % 3 == 0 else "缴纳" if i % 10 == 1 else "其他") for i in range(120)]
+    with db.make_engine(db_url).begin() as conn:
+        conn.execute(insert(KnowledgeArticle.__table__), rows)
+    query = kb_text.parse_query("供暖 缴纳 火箭")
+    with db.session_scope(db_url) as session:
+        # at most IDF_SAMPLE ids: every article is looked at
+        assert kb._pg_group_counts(session, query) == (120, [40, 8, 0])
+        monkeypatch.setattr(kb, "IDF_SAMPLE", 40)
+        monkeypatch.setattr(kb, "FALLBACK_GROUP_MAX", 20)
+        # a third of the pages (the repeatable sample holds 22 articles, 7 with 供暖): the total and
+        # 供暖 are scaled up, 缴纳 (estimated rare) and 火箭 are counted exactly
+        assert kb._pg_group_counts(session, query) == (66, [21, 8, 0])
+        monkeypatch.setattr(kb, "IDF_SAMPLE", 2)
+        # the sample of 2 % of an 11-page table holds no article: too few to scale, all are counted
+        assert kb._pg_group_counts(session, query) == (120, [40, 8, 0])
