@@ -159,7 +159,9 @@ class ParsedQuery:
         whole = [g for g in self.groups if not g.prefix] or list(self.groups)
         terms = {t for g in whole for t in g.terms}
         terms.update(t for g in whole for part in g.split for t in part if t not in g.split_prefixes)
-        return sorted(terms, key=len, reverse=True)
+        # ties in length in text order: a set's order changes with each process's string hashing,
+        # and of two overlapping terms the first one is marked
+        return sorted(terms, key=lambda t: (-len(t), t))
 
 
 def _split_compound(word: str) -> list[str]:

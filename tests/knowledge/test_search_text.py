@@ -1,6 +1,6 @@
 """The pure text side of knowledge search: normalising, segmenting, query parsing, safe snippets."""
 from contactcenter.knowledge.search import (
-    fts5_match, highlight, hit_spans, index_terms, mark, normalise, parse_query, pg_tsquery,
+    ParsedQuery, QueryGroup, fts5_match, highlight, hit_spans, index_terms, mark, normalise, parse_query, pg_tsquery,
 )
 
 
@@ -85,3 +85,11 @@ def test_hit_spans_map_back_through_characters_that_change_length():
     text = "面积１００㎡以上，ＥＴＣ卡"
     assert hit_spans(text, ["m2", "etc"]) == [(5, 6), (9, 12)]
     assert hit_spans("ＥＴＣ卡，ＥＴＣ", ["etc"]) == [(0, 3), (5, 8)]
+
+
+def test_terms_of_equal_length_are_marked_in_a_fixed_order():
+    query = ParsedQuery((QueryGroup(("贷款",)), QueryGroup(("公积金贷款",)), QueryGroup(("住房公积金",))))
+    terms = query.highlight_terms()
+    assert terms == ["住房公积金", "公积金贷款", "贷款"]
+    text = "住房公积金贷款"
+    assert mark(text, hit_spans(text, terms)) == "<mark>住房公积金</mark><mark>贷款</mark>"
