@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import Float, Integer, select, text
+from sqlalchemy import column as sa_column
 from sqlalchemy.orm import Session
 
 from contactcenter.knowledge import search as kb_text
@@ -355,10 +356,10 @@ def _pg_idf(total: int, counts: list[int]) -> list[float]:
 
 def _candidates(session: Session, query: kb_text.ParsedQuery, all_groups: bool, limit: int,
                 include_expired: bool, today: dt.date, idf: list[float] | None = None,
-                selecting: kb_text.ParsedQuery | None = None) -> list[tuple[int, float, bool]]:
-    """(id, relevance, expired) of published matches, current before expired, best first. Articles
-    match `selecting` (default: the whole query); on PostgreSQL the relevance is still that of the
-    whole query."""
+                selecting: kb_text.ParsedQuery | None = None) -> list[tuple]:
+    """(id, relevance, expired, shown columns) of published matches, current before expired, best
+    first. Articles match `selecting` (default: the whole query); on PostgreSQL the relevance is
+    still that of the whole query."""
     dialect = session.get_bind().dialect.name
     selecting = selecting or query
     expired_sql = "CASE WHEN a.expires_on IS NOT NULL AND a.expires_on < :today THEN 1 ELSE 0 END"
@@ -387,11 +388,20 @@ def _candidates(session: Session, query: kb_text.ParsedQuery, all_groups: bool, 
     else:
         raise NotImplementedError(f"knowledge search needs SQLite or PostgreSQL, not {dialect}")
     params.update(today=today, limit=limit)
-    return [(r[0], float(r[1]), bool(r[2])) for r in session.execute(text(sql), params)]
+    # the shown columns of the few best rows come in the same round trip (ranked first, so the sort
+    # carries no text); typed, so that SQLite's dates come back as dates
+    a = KnowledgeArticle.__table__.c
+    shown = text(f"""
+        SELECT c.id, c.score, c.expired, a.title, a.body, a.issuing_body, a.category, a.expires_on
+        FROM ({sql}) c JOIN kb_article a ON a.id = c.id
+        ORDER BY c.expired, c.score DESC, c.id""").columns(
+        a.id, sa_column("score", Float), sa_column("expired", Integer), a.title, a.body, a.issuing_body,
+        a.category, a.expires_on)
+    return [(r.id, float(r.score), bool(r.expired), r) for r in session.execute(shown, params)]
 
 
-def _fill(session: Session, query: kb_text.ParsedQuery, found: list[tuple[int, float, bool]], limit: int,
-          include_expired: bool, today: dt.date) -> list[tuple[int, float, bool]]:
+def _fill(session: Session, query: kb_text.ParsedQuery, found: list[tuple], limit: int,
+          include_expired: bool, today: dt.date) -> list[tuple]:
     """`found` (articles holding every group) followed by the best of those holding some."""
     idf = None
     if session.get_bind().dialect.name == "postgresql":
@@ -400,10 +410,10 @@ def _fill(session: Session, query: kb_text.ParsedQuery, found: list[tuple[int, f
         # the "every word" matches were ranked without the idf they all share: add it, so that
         # scores stay comparable along the list
         bonus = sum(w * PG_IDF_SCALE for w in idf)
-        found = [(i, score + bonus, expired) for i, score, expired in found]
+        found = [(i, score + bonus, expired, row) for i, score, expired, row in found]
     else:
         counts = _sqlite_group_counts(session, query)
-    more: list[tuple[int, float, bool]] = []
+    more: list[tuple] = []
     seen = {f[0] for f in found}
 
     def add(selecting: tuple[kb_text.QueryGroup, ...], all_groups: bool) -> None:
@@ -447,15 +457,9 @@ def search(session: Session, query: str, limit: int = 10, include_expired: bool 
         found = _fill(session, parsed, found, limit, include_expired, day)
     if not found:
         return []
-    # only the shown columns, as plain rows: whole entities would also load the three term texts
-    # (longer than the body) and build ORM state nobody reads
-    a = KnowledgeArticle
-    rows = {r.id: r for r in session.execute(
-        select(a.id, a.title, a.body, a.issuing_body, a.category, a.expires_on).where(a.id.in_([f[0] for f in found])))}
     terms = parsed.highlight_terms()
     hits = []
-    for article_id, score, expired in found:
-        row = rows[article_id]
+    for article_id, score, expired, row in found:
         hits.append(Hit(
             article_id=article_id, title=row.title, snippet_html=kb_text.highlight(row.body, terms),
             score=score, expired=expired, issuing_body=row.issuing_body,
