@@ -41,26 +41,29 @@ def _seed(args) -> int:
 
 def _search(args) -> int:
     from contactcenter import db
-    from contactcenter.cli import CliError
-    from contactcenter.knowledge.service import search
+    from contactcenter.cli import CliError, settings_from
+    from contactcenter.knowledge.service import search, site_today
 
     if not 1 <= args.limit <= 100:
         raise CliError("--limit must be between 1 and 100")
+    today = site_today(settings_from(args).site_timezone)  # expiry by the site's calendar day
     try:
         with db.session_scope(_url(args)) as session:
-            hits = search(session, args.query, limit=args.limit, include_expired=not args.current_only)
+            hits = search(session, args.query, limit=args.limit, include_expired=not args.current_only,
+                          today=today)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     if args.format == "jsonl":
         for h in hits:
             print(json.dumps({"article_id": h.article_id, "title": h.title, "score": round(h.score, 4),
-                              "expired": h.expired, "issuing_body": h.issuing_body,
+                              "expired": h.expired, "not_yet_effective": h.not_yet_effective,
+                              "issuing_body": h.issuing_body,
                               "snippet_html": h.snippet_html}, ensure_ascii=False))
         return 0
     if not hits:
         print("no matching article")
     for rank, h in enumerate(hits, 1):
-        flag = " [已失效]" if h.expired else ""
+        flag = " [已失效]" if h.expired else f" [{h.effective_on} 起施行]" if h.not_yet_effective else ""
         print(f"{rank:>2}. #{h.article_id} {h.title}{flag}  ({h.issuing_body}, score {h.score:.3f})")
         print(f"    {_terminal_snippet(h.snippet_html)}")
     return 0

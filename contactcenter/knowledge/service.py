@@ -64,11 +64,15 @@ class Hit:
     title_html: str = ""
     category: str = ""
     expires_on: dt.date | None = None
+    effective_on: dt.date | None = None
+    # published ahead of its effective date: the answer for later, not yet for the caller today
+    not_yet_effective: bool = False
 
 
 @dataclass(frozen=True)
 class Article:
-    """An article as the panel shows and edits it (`expired` as of the day it was read)."""
+    """An article as the panel shows and edits it (`expired` and `not_yet_effective` as of the day
+    it was read)."""
 
     id: int
     ref: str | None
@@ -83,16 +87,23 @@ class Article:
     created_at: dt.datetime
     updated_at: dt.datetime
     expired: bool
+    not_yet_effective: bool = False
 
 
-def site_today() -> dt.date:
-    """Today in the hotline's time zone (articles expire by local calendar day)."""
-    return dt.datetime.now(SITE_TZ).date()
+def site_today(tz: str | dt.tzinfo = SITE_TZ) -> dt.date:
+    """Today in the hotline's time zone (articles take effect and expire by local calendar day);
+    callers that know the configured zone (the panel, the CLI) pass it."""
+    return dt.datetime.now(ZoneInfo(tz) if isinstance(tz, str) else tz).date()
 
 
 def is_expired(expires_on: dt.date | None, today: dt.date) -> bool:
     """An article is expired from the day after its expiry date."""
     return expires_on is not None and expires_on < today
+
+
+def is_not_yet_effective(effective_on: dt.date | None, today: dt.date) -> bool:
+    """An article takes effect on its effective date (a policy published ahead of it)."""
+    return effective_on is not None and effective_on > today
 
 
 def _view(row: KnowledgeArticle, today: dt.date) -> Article:
@@ -101,6 +112,7 @@ def _view(row: KnowledgeArticle, today: dt.date) -> Article:
         keywords=tuple(k for k in row.keywords.split("、") if k), issuing_body=row.issuing_body,
         effective_on=row.effective_on, expires_on=row.expires_on, status=row.status,
         created_at=row.created_at, updated_at=row.updated_at, expired=is_expired(row.expires_on, today),
+        not_yet_effective=is_not_yet_effective(row.effective_on, today),
     )
 
 
@@ -392,11 +404,12 @@ def _candidates(session: Session, query: kb_text.ParsedQuery, all_groups: bool, 
     # carries no text); typed, so that SQLite's dates come back as dates
     a = KnowledgeArticle.__table__.c
     shown = text(f"""
-        SELECT c.id, c.score, c.expired, a.title, a.body, a.issuing_body, a.category, a.expires_on
+        SELECT c.id, c.score, c.expired, a.title, a.body, a.issuing_body, a.category, a.expires_on,
+               a.effective_on
         FROM ({sql}) c JOIN kb_article a ON a.id = c.id
         ORDER BY c.expired, c.score DESC, c.id""").columns(
         a.id, sa_column("score", Float), sa_column("expired", Integer), a.title, a.body, a.issuing_body,
-        a.category, a.expires_on)
+        a.category, a.expires_on, a.effective_on)
     return [(r.id, float(r.score), bool(r.expired), r) for r in session.execute(shown, params)]
 
 
@@ -442,7 +455,9 @@ def _fill(session: Session, query: kb_text.ParsedQuery, found: list[tuple], limi
 def search(session: Session, query: str, limit: int = 10, include_expired: bool = True,
            today: dt.date | None = None) -> list[Hit]:
     """Published articles matching what the operator typed, best first; expired ones (flagged) after
-    all current ones. Articles holding every query word come first, then (to fill `limit`) those
+    all current ones. One published ahead of its effective date ranks as current, flagged
+    `not_yet_effective`: the caller may be asking about the coming rule, and the operator sees
+    from the flag that it does not apply yet. Articles holding every query word come first, then (to fill `limit`) those
     holding some (in a large knowledge base, those brought in by its rarer words: see FALLBACK_GROUP_MAX). An empty or stop-word-only query gives []. Raises ValueError for a query longer
     than QUERY_MAX characters."""
     if len(query) > QUERY_MAX:
@@ -464,7 +479,8 @@ def search(session: Session, query: str, limit: int = 10, include_expired: bool 
             article_id=article_id, title=row.title, snippet_html=kb_text.highlight(row.body, terms),
             score=score, expired=expired, issuing_body=row.issuing_body,
             title_html=kb_text.mark(row.title, kb_text.hit_spans(row.title, terms)),
-            category=row.category, expires_on=row.expires_on,
+            category=row.category, expires_on=row.expires_on, effective_on=row.effective_on,
+            not_yet_effective=is_not_yet_effective(row.effective_on, day),
         ))
     return hits
 

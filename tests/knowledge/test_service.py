@@ -66,6 +66,17 @@ def test_expired_from_the_day_after_the_expiry_date(add, find):
     assert ids(find("停水", today=dt.date(2026, 12, 4))) == [article]
 
 
+def test_an_article_published_ahead_of_its_effective_date_is_flagged_until_that_day(add, find):
+    current = add("停水通知", "城区计划停水。")
+    coming = add("新停水规定", "城区停水须提前三天公告。", effective_on="2027-01-01")
+    hits = find("停水", today=dt.date(2026, 12, 31))
+    # ranks as current (title and body both hold the word), flagged as the coming rule
+    assert [(h.article_id, h.not_yet_effective, h.expired) for h in hits] == [
+        (current, False, False), (coming, True, False)]
+    assert hits[1].effective_on == dt.date(2027, 1, 1)
+    assert [h.not_yet_effective for h in find("停水", today=dt.date(2027, 1, 1))] == [False, False]
+
+
 def test_snippet_escapes_article_markup(add, find):
     add("停水<b>通知</b>", '<script>alert("x")</script>停水通知&nbsp;')
     hit = find("停水")[0]

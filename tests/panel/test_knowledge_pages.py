@@ -42,6 +42,18 @@ def test_expired_article_is_flagged(as_role, articles):
     assert '<span class="badge bad">已失效</span>' in html
 
 
+def test_an_article_not_yet_in_effect_is_flagged(as_role, seeded_url):
+    with session_scope(seeded_url) as s:
+        coming = kb.create_article(s, title="2027年供暖收费新标准", body="居民供暖费调整为每平方米23元。",
+                                   category="城市管理", issuing_body="市住房和城乡建设局", keywords="供暖",
+                                   effective_on="2027-01-01", now=NOW).id
+    client = as_role("operator")
+    html = client.get(f"/knowledge/{coming}").get_data(as_text=True)
+    assert '<span class="badge warn">尚未生效</span>' in html and "本文自 2027-01-01 起施行，目前尚未生效" in html
+    html = client.get("/knowledge/", query_string={"q": "供暖"}).get_data(as_text=True)
+    assert '<span class="badge warn">2027-01-01 起施行</span>' in html
+
+
 def test_article_text_is_escaped(as_role, articles):
     client = as_role("operator")
     for path, query in ((f"/knowledge/{articles['evil']}", None), ("/knowledge/", {"q": "医保"}),
