@@ -57,27 +57,26 @@ def test_0008_merges_duplicate_open_callbacks_and_then_refuses_a_second_open_one
         s.add(task("13900002222", "caller_got_through"))
 
 
-def test_0009_fills_the_word_table_from_the_orders_already_there(db_url):
+def test_0009_fills_the_term_table_from_the_orders_already_there(db_url):
     import datetime as dt
 
     from sqlalchemy import select
 
-    from contactcenter.tickets.models import WorkOrder, WorkOrderWord
+    from contactcenter.tickets.models import WorkOrder, WorkOrderTerm
 
     at = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.timezone.utc)
-    db.downgrade(db_url, "0007")  # before the word table: search read the tokens
-    # tokens as the earlier version stored them: one word repeated, one longer than 40 characters
-    tokens = " 公积金 提取 公积金 " + "y" * 45 + " "
+    db.downgrade(db_url, "0007")  # before the term table: search read the jieba tokens
     with db.session_scope(db_url) as s:
-        s.add(WorkOrder(channel="web", order_type="consultation", category="住房", subject="公积金提取",
-                        description="公积金提取", status="new", created_by="web", created_at=at, updated_at=at,
-                        search_tokens=tokens))
-        s.add(WorkOrder(channel="web", order_type="consultation", category="住房", subject="！", description="！",
+        s.add(WorkOrder(channel="web", order_type="consultation", category="路灯", subject="路灯不亮",
+                        description="路灯不亮，" + "y" * 45, town="堂邑镇", status="new", created_by="web",
+                        created_at=at, updated_at=at, search_tokens=" 路 灯不亮 " + "y" * 45 + " 堂邑镇 "))
+        s.add(WorkOrder(channel="web", order_type="consultation", category="其他", subject="！", description="！",
                         status="new", created_by="web", created_at=at, updated_at=at, search_tokens="  "))
     db.upgrade(db_url)
     with db.session_scope(db_url) as s:
-        rows = s.execute(select(WorkOrderWord.word, WorkOrderWord.created_at, WorkOrderWord.work_order_id)).all()
-    assert sorted(map(tuple, rows)) == [("y" * 40, at, 1), ("公积金", at, 1), ("提取", at, 1)]
+        rows = s.execute(select(WorkOrderTerm.term, WorkOrderTerm.created_at, WorkOrderTerm.work_order_id)).all()
+    # from the order's texts: the pairs of 路灯不亮 and 堂邑镇, the long word cut to 40; none for "！"
+    assert sorted(map(tuple, rows)) == sorted((t, at, 1) for t in ["路灯", "灯不", "不亮", "y" * 40, "堂邑", "邑镇"])
     db.downgrade(db_url, "0007")
-    assert "work_order_word" not in inspect(db.make_engine(db_url)).get_table_names()
+    assert "work_order_term" not in inspect(db.make_engine(db_url)).get_table_names()
     db.upgrade(db_url)

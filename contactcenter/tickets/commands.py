@@ -243,6 +243,14 @@ def cmd_orders_escalate(args):
     _run(args, go)
 
 
+def cmd_orders_reindex(args):
+    from contactcenter.tickets.service import index_missing_terms
+
+    def go(s, settings, actor):
+        print(_dump({"indexed": index_missing_terms(s)}))
+    _run(args, go)
+
+
 # --- units, route, duty ---------------------------------------------------------------------------
 
 def cmd_units_list(args):
@@ -406,6 +414,10 @@ def register(sub, common) -> None:
     p = osub.add_parser("escalate", parents=[common], help="escalate overdue orders now (the job does it)")
     p.add_argument("--as", **who)
     p.set_defaults(func=cmd_orders_escalate)
+
+    p = osub.add_parser("reindex", parents=[common],
+                        help="write the search terms of orders that have none (created by a process older than the database)")
+    p.set_defaults(func=cmd_orders_reindex)
 
     units = sub.add_parser("units", parents=[common], help="handling units")
     usub = units.add_subparsers(dest="units_command", metavar="ACTION", required=True)

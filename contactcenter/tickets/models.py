@@ -7,6 +7,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contactcenter.db import Base, UTCDateTime
+from contactcenter.tickets.terms import MAX_TERM
 
 # BIGINT on PostgreSQL (millions of orders), INTEGER on SQLite so it stays the rowid
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -14,8 +15,6 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 MAX_SUBJECT = 200
 MAX_DESCRIPTION = 4000
 MAX_ADDRESS = 200
-# a search word longer than this (a pasted URL, a long digit run) is cut to it, in the order and the query alike
-MAX_WORD = 40
 # workflow.UNIT_STATES, as SQL for a partial index
 _UNIT_STATES_SQL = "status IN ('dispatched', 'in_progress', 'extension_requested', 'returned_for_redo')"
 
@@ -114,15 +113,16 @@ class WorkOrderEvent(Base):
     __table_args__ = (Index("work_order_event__idx__action_unit_id", "action", "unit_id"),)
 
 
-class WorkOrderWord(Base):
-    """One search word of one work order, with the order's creation time: the text search's own
-    index. In key order (word, created_at, work_order_id) a word's orders come newest first out of
-    the index alone; a full-text index would have to read every matching row to sort them, which
-    at a million orders is most of a search's time for a word found in one order in fifty.
-    Written once with the order: its words and creation time never change."""
+class WorkOrderTerm(Base):
+    """One search term of one work order (contactcenter.tickets.terms), with the order's creation
+    time: the text search's own index. In key order (term, created_at, work_order_id) a term's
+    orders come newest first out of the index alone; a full-text index would have to read every
+    matching row to sort them, which at a million orders is most of a search's time for a word
+    found in one order in fifty. Written once with the order: its texts and creation time never
+    change."""
 
-    __tablename__ = "work_order_word"
+    __tablename__ = "work_order_term"
 
-    word: Mapped[str] = mapped_column(String(MAX_WORD), primary_key=True)
+    term: Mapped[str] = mapped_column(String(MAX_TERM), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id"), primary_key=True)

@@ -22,10 +22,10 @@ import datetime as dt
 import inspect
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-import jieba
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
@@ -33,13 +33,13 @@ from contactcenter import workdays
 from contactcenter.routing.models import HandlingUnit
 from contactcenter.routing.suggest import Router, Suggestion, UnitInfo
 from contactcenter.tickets import workflow as wf
-from contactcenter.tickets.models import (MAX_ADDRESS, MAX_DESCRIPTION, MAX_SUBJECT, MAX_WORD, WorkOrder,
-                                          WorkOrderEvent, WorkOrderWord)
+from contactcenter.tickets import terms as search_terms
+from contactcenter.tickets.models import (MAX_ADDRESS, MAX_DESCRIPTION, MAX_SUBJECT, WorkOrder, WorkOrderEvent,
+                                          WorkOrderTerm)
 from contactcenter.tickets.workflow import (Actor, InvalidInput, OrderState, PermissionDenied,
                                             TransitionNotAllowed, WorkflowError)
 
 log = logging.getLogger(__name__)
-jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not ours to print
 
 __all__ = [
     "Actor", "WorkflowError", "InvalidInput", "UnknownUnit", "NotFound", "TransitionNotAllowed",
@@ -51,6 +51,7 @@ __all__ = [
 CALLER_VISIBLE_ROLES = frozenset({"operator", "callback_agent", "admin"})
 INTAKE_ROLES = frozenset({"operator", "admin", "system"})
 MAX_LIST = 200
+MAX_OFFSET = 100_000  # page 2,000 of 50: deeper than anyone pages (a date filter gets there)
 MAX_CATEGORY = 40
 MAX_PLACE = 40
 MAX_NAME = 80
@@ -94,16 +95,20 @@ def _text(value: Any, name: str, limit: int, *, required: bool) -> str | None:
         raise InvalidInput(f"{name} is too long ({len(value)} characters, at most {limit})")
     if name not in ("description", "text") and ("\n" in value or "\r" in value):
         raise InvalidInput(f"{name} must be a single line")
+    # control characters (a NUL PostgreSQL refuses to store) and lone surrogates (no UTF-8 for them)
+    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\r\t" for c in value):
+        raise InvalidInput(f"{name} contains control characters")
     return value
 
 
-_NUMBER = re.compile(r"^\d{3,20}$")
+_NUMBER = re.compile(r"^[0-9]{3,20}$")
 
 
 def _caller_number(value: str | None) -> str | None:
     if value is None or value == "":
         return None
-    digits = re.sub(r"[ \-()]", "", str(value).strip(" "))
+    # full-width digits (１３９…, ＋８６) read as half-width ones; other scripts' digits are refused
+    digits = re.sub(r"[ \-()]", "", unicodedata.normalize("NFKC", str(value)).strip(" "))
     if digits.startswith("+86"):
         digits = digits[3:]
     if not _NUMBER.match(digits):
@@ -111,40 +116,14 @@ def _caller_number(value: str | None) -> str | None:
     return digits
 
 
-_WORD = re.compile(r"\w+")
-
-
-def order_words(*parts: str | None) -> list[str]:
-    """An order's search words: jieba's search mode (a long word and the shorter words in it, so
-    公积金 finds 住房公积金), lower case, each once, cut to MAX_WORD characters."""
-    words: dict[str, None] = {}
-    for part in parts:
-        if part:
-            for w in jieba.cut_for_search(part):
-                w = w.strip().lower()[:MAX_WORD]
-                if w and _WORD.fullmatch(w):
-                    words[w] = None
-    return list(words)
-
-
 def search_tokens(*parts: str | None) -> str:
-    """The order's words as one text, space-separated with spaces at both ends (kept on the order
-    to show what it is found by; the search itself reads work_order_word)."""
-    return _as_tokens(order_words(*parts))
+    """An order's search terms as one text, space-separated with spaces at both ends (kept on the
+    order to show what it is found by; the search itself reads work_order_term)."""
+    return _as_tokens(search_terms.order_terms(*parts))
 
 
-def _as_tokens(words: list[str]) -> str:
-    return " " + " ".join(words) + " "
-
-
-def query_words(text: str) -> list[str]:
-    """The words of a search text (jieba's precise mode: the words as the operator typed them)."""
-    words: dict[str, None] = {}
-    for w in jieba.lcut(text):
-        w = w.strip().lower()[:MAX_WORD]
-        if w and _WORD.fullmatch(w):
-            words[w] = None
-    return list(words)
+def _as_tokens(terms: list[str]) -> str:
+    return " " + " ".join(terms) + " "
 
 
 def _state(order: WorkOrder) -> OrderState:
@@ -276,11 +255,11 @@ def create_order(session: Session, actor: Actor, now: dt.datetime, *, channel: s
         decision = wf.decide(OrderState("new", important=values["important"], order_type=order_type,
                                         complex_case=values["complex_case"]),
                              "dispatch", actor, now, unit_id=dispatch_to, time_limit_days=time_limit_days)
-    words = order_words(values["subject"], values["description"], values["county"], values["town"],
-                        values["address"])
+    terms = search_terms.order_terms(values["subject"], values["description"], values["county"],
+                                     values["town"], values["address"])
     order = WorkOrder(**values, status="new", approved=False, extension_days=0, return_count=0,
                       redo_count=0, kb_article_ids=[], created_by=actor.name, created_at=now, updated_at=now,
-                      search_tokens=_as_tokens(words))
+                      search_tokens=_as_tokens(terms))
     session.add(order)
     session.add(_event(order, now, "create", None, "new", actor, data={"channel": channel}))
     if decision is not None:
@@ -290,9 +269,9 @@ def create_order(session: Session, actor: Actor, now: dt.datetime, *, channel: s
         session.add(_event(order, now, "dispatch", "new", decision.to_status, actor, decision.unit_id,
                            decision.note))
     session.flush()
-    if words:
-        session.execute(insert(WorkOrderWord), [{"word": w, "created_at": now, "work_order_id": order.id}
-                                                for w in words])
+    if terms:
+        session.execute(insert(WorkOrderTerm), [{"term": t, "created_at": now, "work_order_id": order.id}
+                                                for t in terms])
     log.info("work order %s created by %s (%s) from %s, caller %s", order.id, actor.name, actor.role,
              channel, mask_number(order.caller_number))
     return order_dict(order, actor, now)
@@ -434,16 +413,17 @@ def list_orders(session: Session, viewer: Actor, now: dt.datetime, *,
                 created_from: dt.datetime | None = None, created_to: dt.datetime | None = None,
                 order_type: str | None = None, limit: int = 50, offset: int = 0) -> OrderPage:
     """Orders matching every given filter, newest first (most urgent first when `due_state` is
-    given). `text` searches subject, description and address (jieba words, all must match);
+    given). `text` searches subject, description, place and address (see tickets.terms: every
+    term of the search must be in the order);
     an all-digit text of 7+ digits also matches the caller's number for roles that may see it.
     A unit handler only ever gets its own unit's orders."""
     _aware(now)
     if not isinstance(limit, int) or not 1 <= limit <= MAX_LIST:
         raise InvalidInput(f"limit must be 1-{MAX_LIST}")
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidInput("offset must be 0 or more")
+    if not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must be 0-{MAX_OFFSET}")
     conds = []
-    words = None  # when searching text: every one must be among the order's words
+    terms = None  # when searching text: the order must hold every one
     if viewer.role == "unit_handler":
         if unit_id is not None and unit_id != viewer.unit_id:
             raise PermissionDenied("a unit handler can only list its own unit's orders")
@@ -479,20 +459,22 @@ def list_orders(session: Session, viewer: Actor, now: dt.datetime, *,
                       "on_track": WorkOrder.due_at > soon}[due_state])
     if text is not None:
         text = _text(text, "text", 100, required=True)
-        digits = re.sub(r"\D", "", text)
-        if text.isdigit() and len(digits) >= 7 and viewer.role in CALLER_VISIBLE_ROLES:
+        digits = unicodedata.normalize("NFKC", text)  # ０１２ and ² read as digits; ٣ does not
+        is_number = digits.isascii() and digits.isdigit()
+        if is_number and len(digits) >= 7 and viewer.role in CALLER_VISIBLE_ROLES:
             conds.append(WorkOrder.caller_number == digits)
-        elif text.isdigit() and len(digits) < 7:
+        elif is_number and len(digits) < 7:
             conds.append(WorkOrder.id == int(digits))
         else:
-            words = query_words(text)
-            if not words:
-                raise InvalidInput("search text has no words")
-    if words is None:
+            try:
+                terms = search_terms.query_terms(text)
+            except search_terms.NoSearchTerms as exc:
+                raise InvalidInput(str(exc)) from None
+    if terms is None:
         stmt = (select(WorkOrder).where(*conds).order_by(*_order(WorkOrder.__table__.c, by_due=due_state is not None))
                 .limit(limit + 1).offset(offset))
     else:
-        stmt = _with_words(conds, words, due_state is not None, limit + 1, offset)
+        stmt = _with_terms(conds, terms, due_state is not None, limit + 1, offset)
     rows = session.scalars(stmt).all()
     names = _unit_names(session)
     return OrderPage([order_dict(o, viewer, now, names) for o in rows[:limit]], len(rows) > limit)
@@ -506,33 +488,56 @@ def _order(columns, by_due: bool) -> tuple:
     return columns.created_at.desc(), columns.id.desc()
 
 
-def _with_words(conds: list, words: list[str], by_due: bool, limit: int, offset: int):
-    """The page of orders meeting `conds` and holding every one of `words`, in list order.
-    Each word is a run of work_order_word's key. Newest first, one word's run is read backwards
-    (the words' created_at and id are joined equal, so the planner may take the rarest word's),
-    each other word is one key look-up on (word, created_at, id), and only the orders that pass
+def _with_terms(conds: list, terms: list[str], by_due: bool, limit: int, offset: int):
+    """The page of orders meeting `conds` and holding every one of `terms`, in list order.
+    Each term is a run of work_order_term's key. Newest first, one term's run is read backwards
+    (the terms' created_at and id are joined equal, so the planner may take the rarest term's),
+    each other term is one key look-up on (term, created_at, id), and only the orders that pass
     are read from the table: a page costs about its own length in index entries, however many
-    orders hold the word. By deadline, the open orders' (due_at, id) come from their own index
-    without reading the rows, are matched against the words and sorted, and only the page's
+    orders hold the term. By deadline, the open orders' (due_at, id) come from their own index
+    without reading the rows, are matched against the terms and sorted, and only the page's
     rows are read."""
-    table = WorkOrderWord.__table__
-    first = table.alias("w0")
+    table = WorkOrderTerm.__table__
+    first = table.alias("t0")
 
     def holding(stmt):
-        stmt = stmt.join(first, and_(first.c.work_order_id == WorkOrder.id, first.c.word == words[0]))
-        for n, word in enumerate(words[1:], start=1):
-            other = table.alias(f"w{n}")
-            stmt = stmt.join(other, and_(other.c.word == word, other.c.created_at == first.c.created_at,
+        stmt = stmt.join(first, and_(first.c.work_order_id == WorkOrder.id, first.c.term == terms[0]))
+        for n, term in enumerate(terms[1:], start=1):
+            other = table.alias(f"t{n}")
+            stmt = stmt.join(other, and_(other.c.term == term, other.c.created_at == first.c.created_at,
                                          other.c.work_order_id == first.c.work_order_id))
         return stmt.where(*conds)
 
     if not by_due:
-        # the same order as created_at, id, said on the word's own columns so its key gives it
+        # the same order as created_at, id, said on the term's own columns so its key gives it
         return (holding(select(WorkOrder)).order_by(first.c.created_at.desc(), first.c.work_order_id.desc())
                 .limit(limit).offset(offset))
     keys = (holding(select(WorkOrder.id, WorkOrder.due_at)).order_by(*_order(WorkOrder.__table__.c, by_due=True))
             .limit(limit).offset(offset).subquery("page"))
     return select(WorkOrder).join(keys, keys.c.id == WorkOrder.id).order_by(*_order(keys.c, by_due=True))
+
+
+def index_missing_terms(session: Session, batch: int = 5000) -> int:
+    """Write the search terms of orders that have none and returns how many got some: orders a
+    process older than migration 0009 created after the upgrade (a panel not yet restarted)
+    would otherwise never be found by text. Safe to run at any time; an order whose text holds
+    no term (only punctuation) is looked at again each run and counts as none."""
+    has_terms = select(WorkOrderTerm.work_order_id).where(WorkOrderTerm.work_order_id == WorkOrder.id).exists()
+    last, indexed = 0, 0
+    while True:
+        rows = session.execute(select(WorkOrder.id, WorkOrder.created_at, WorkOrder.subject, WorkOrder.description,
+                                      WorkOrder.county, WorkOrder.town, WorkOrder.address)
+                               .where(WorkOrder.id > last, ~has_terms).order_by(WorkOrder.id).limit(batch)).all()
+        if not rows:
+            return indexed
+        values = []
+        for oid, created, *texts in rows:
+            found = search_terms.order_terms(*texts)
+            indexed += bool(found)
+            values.extend({"term": t, "created_at": created, "work_order_id": oid} for t in found)
+        if values:
+            session.execute(insert(WorkOrderTerm), values)
+        last = rows[-1].id
 
 
 def caller_summary(session: Session, number: str, now: dt.datetime, repeat_days: int = 7,

@@ -34,3 +34,29 @@ def test_units_and_duty_commands(sqlite_url):
     slots = [json.loads(line) for line in out.splitlines()]
     assert [s["unit_code"] for s in slots] == ["C01", "C02"]
     assert all(dt_str.endswith("01:00:00Z") for dt_str in (s["starts_at"] for s in slots))
+
+
+def test_reindex_gives_terms_to_orders_an_older_process_wrote_after_the_upgrade(sqlite_url):
+    import datetime as dt
+
+    from contactcenter import db as database
+    from contactcenter.tickets.models import WorkOrder
+
+    db = ["--db", sqlite_url]
+    run_cli("orders", "create", *db, "--channel", "web", "--type", "complaint", "--category", "路灯",
+            "--subject", "路灯不亮", "--description", "小区路灯不亮")
+    at = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.timezone.utc)
+    database.upgrade(sqlite_url)
+    with database.session_scope(sqlite_url) as s:  # as the code before migration 0009 wrote it: no terms
+        s.add(WorkOrder(channel="web", order_type="complaint", category="路灯", subject="堂邑镇路灯坏了",
+                        description="堂邑镇路灯坏了", status="new", created_by="old-panel", created_at=at,
+                        updated_at=at, search_tokens=" 堂邑镇 路灯 坏了 "))
+
+    def found(text):
+        out = run_cli("orders", "list", *db, "--search", text, "--format", "jsonl").stdout
+        return [json.loads(line)["id"] for line in out.splitlines()]
+
+    assert found("堂邑") == []
+    assert json.loads(run_cli("orders", "reindex", *db).stdout) == {"indexed": 1}
+    assert found("堂邑") == [2] and found("路灯") == [1, 2]  # order 1 was created now, order 2 yesterday
+    assert json.loads(run_cli("orders", "reindex", *db).stdout) == {"indexed": 0}

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from contactcenter.db import session_scope
-from contactcenter.tickets import service
-from contactcenter.tickets.models import WorkOrder, WorkOrderEvent, WorkOrderWord
+from contactcenter.tickets import service, terms
+from contactcenter.tickets.models import WorkOrder, WorkOrderEvent, WorkOrderTerm
 from tests.tickets.conftest import ADMIN, AGENT, LEADER, NOW, OPERATOR, UTC, handler, new_order
 
 HOUR = dt.timedelta(hours=1)
@@ -113,9 +113,9 @@ def test_unit_handler_sees_only_own_unit_and_never_the_number(db_url, units):
 
 
 def count_rows(s):
-    """(orders, events), and no search word left behind by an order that was not written."""
-    assert s.scalar(select(func.count()).select_from(WorkOrderWord).where(
-        WorkOrderWord.work_order_id.not_in(select(WorkOrder.id)))) == 0
+    """(orders, events), and no search term left behind by an order that was not written."""
+    assert s.scalar(select(func.count()).select_from(WorkOrderTerm).where(
+        WorkOrderTerm.work_order_id.not_in(select(WorkOrder.id)))) == 0
     return (s.scalar(select(func.count()).select_from(WorkOrder)),
             s.scalar(select(func.count()).select_from(WorkOrderEvent)))
 
@@ -186,6 +186,9 @@ def test_list_filters_search_and_due_states(db_url, units):
         assert ids(text="路灯 公积金") == []
         assert ids(text="13700007777") == [b]
         assert ids(text=str(c)) == [c]
+        # full-width and superscript digits read as digits (NFKC); other scripts' digits are text
+        assert ids(text=chr(0xFF10 + c)) == [c] and ids(text="²") == [x for x in (a, b, c) if x == 2]
+        assert ids(text="১২৩৪৫৬৭৮") == []
         assert ids(created_from=NOW - 4 * 24 * HOUR, created_to=NOW - 2 * HOUR) == [b]
         assert ids(order_type="consultation") == [a]
         page = service.list_orders(s, OPERATOR, NOW, limit=2)
@@ -194,8 +197,9 @@ def test_list_filters_search_and_due_states(db_url, units):
         assert [x["due_state"] for x in service.list_orders(s, OPERATOR, NOW).items] == [
             "none", "due_soon", "overdue"]
         for kw, message in [({"status": "lost"}, "unknown status"), ({"due_state": "late"}, "due_state"),
-                            ({"limit": 0}, "limit"), ({"unit_id": 9999}, "unknown handling unit"),
-                            ({"text": "！！"}, "no words"), ({"created_from": dt.datetime(2026, 1, 1)}, "aware")]:
+                            ({"limit": 0}, "limit"), ({"offset": 10**20}, "offset must be 0-100000"),
+                            ({"text": "路灯\x00"}, "control characters"), ({"unit_id": 9999}, "unknown handling unit"),
+                            ({"text": "！！"}, "needs a word"), ({"text": "的"}, "needs a word"), ({"created_from": dt.datetime(2026, 1, 1)}, "aware")]:
             with pytest.raises(service.InvalidInput, match=message):
                 service.list_orders(s, OPERATOR, NOW, **kw)
 
@@ -270,8 +274,8 @@ def test_create_and_dispatch_in_one_step(db_url, units):
         assert count_rows(s) == (1, 2)
 
 
-def test_text_search_reads_the_word_table_newest_first_and_by_deadline(db_url, units):
-    """The search goes through work_order_word; its pages must be the orders holding every word,
+def test_text_search_reads_the_term_table_newest_first_and_by_deadline(db_url, units):
+    """The search goes through work_order_term; its pages must be the orders holding every term,
     newest first (ties on the creation time by id), or by deadline when listing a due state."""
     texts = [("公积金提取", "住房公积金提取办不了"), ("垃圾清运", "小区垃圾清运不及时")]
     ids = []
@@ -305,23 +309,23 @@ def test_text_search_reads_the_word_table_newest_first_and_by_deadline(db_url, u
     # the same answers as reading every order's own words
     with session_scope(db_url) as s:
         orders = {o.id: (o.created_at, o.search_tokens.split()) for o in s.scalars(select(WorkOrder))}
-    for query in ("公积金", "小区 垃圾", "东昌府区 提取", "清运 不及时", "办不了"):
-        words = service.query_words(query)
-        found = [i for i, (_, tokens) in orders.items() if all(w in tokens for w in words)]
+    for query in ("公积金", "小区 垃圾", "东昌府区 提取", "清运 不及时", "提取办不了"):
+        wanted = terms.query_terms(query)
+        found = [i for i, (_, tokens) in orders.items() if all(t in tokens for t in wanted)]
         assert found and page(text=query)[0] == sorted(found, key=lambda i: (orders[i][0], i), reverse=True)
 
 
-def test_an_order_s_words_are_written_with_it_and_long_words_cut_alike(db_url, units):
+def test_an_order_s_terms_are_written_with_it_and_long_words_cut_alike(db_url, units):
     long_word = "x" * 60
     with session_scope(db_url) as s:
-        oid = new_order(s, subject="公积金", description=f"链接 {long_word} 打不开", county=None, town=None)["id"]
+        oid = new_order(s, subject="公积金", description=f"ＷｉＦｉ链接 {long_word} 打不开", county=None, town=None)["id"]
     with session_scope(db_url) as s:
-        rows = s.execute(select(WorkOrderWord.word, WorkOrderWord.created_at).where(
-            WorkOrderWord.work_order_id == oid)).all()
-        assert {w for w, _ in rows} == set(service.order_words("公积金", f"链接 {long_word} 打不开"))
-        assert "x" * 40 in {w for w, _ in rows} and all(len(w) <= 40 for w, _ in rows)
+        rows = s.execute(select(WorkOrderTerm.term, WorkOrderTerm.created_at).where(
+            WorkOrderTerm.work_order_id == oid)).all()
+        # the character pairs of each Chinese run, letters folded to half-width lower case, cut to 40
+        assert sorted(t for t, _ in rows) == sorted(["公积", "积金", "wifi", "链接", "x" * 40, "打不", "不开"])
         assert {at for _, at in rows} == {NOW}
         # a search for the whole long word is cut the same way, so it finds the order
-        assert [o["id"] for o in service.list_orders(s, OPERATOR, NOW, text=long_word).items] == [oid]
-
+        for query in (long_word, "wifi", "WIFI", "公积金", "链接打不开"):
+            assert [o["id"] for o in service.list_orders(s, OPERATOR, NOW, text=query).items] == [oid], query
 

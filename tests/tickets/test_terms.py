@@ -1,0 +1,39 @@
+"""Search terms of work orders (pure): what an order is indexed by and what a search asks for."""
+import pytest
+
+from contactcenter.tickets.terms import MAX_QUERY_TERMS, NoSearchTerms, order_terms, query_terms
+
+
+def test_an_order_is_indexed_by_the_character_pairs_of_its_chinese_and_its_whole_latin_words():
+    assert order_terms("路灯不亮了", "堂邑镇", None, "ＷｉＦｉ6 信号") == [
+        "路灯", "灯不", "不亮", "亮了", "堂邑", "邑镇", "wifi6", "信号"]
+    # a lone character stands for nothing a search asks for; repeats are kept once
+    assert order_terms("灯", "路灯路灯") == ["路灯", "灯路"]
+    assert order_terms("！！", "") == []
+
+
+def test_a_search_asks_for_the_pairs_of_its_words_without_stop_words():
+    assert query_terms("路灯") == ["路灯"]
+    assert query_terms("小区的电梯") == ["小区", "电梯"]  # 的 dropped: no 区的 / 的电 asked for
+    assert query_terms("公积金") == ["公积", "积金"]
+    assert query_terms("堂邑") == ["堂邑"]  # not in the dictionary: 堂 / 邑 put back together
+    assert query_terms("ＥＴＣ 5G") == ["etc", "5g"]
+
+
+def test_what_people_type_finds_the_order_that_says_it():
+    order = set(order_terms("路灯不亮", "东昌府区古楼街道某小区电梯三天两头坏，住房公积金也提不出来"))
+    for typed in ("路灯", "灯不亮", "小区的电梯", "古楼街道", "公积金", "住房公积金", "电梯 公积金"):
+        assert set(query_terms(typed)) <= order, typed
+    assert not set(query_terms("路灯 燃气")) <= order
+
+
+def test_a_long_search_asks_for_its_first_terms_only():
+    pasted = "住房公积金提取太慢了怎么办啊我们小区的电梯坏了好几天"
+    assert query_terms(pasted) == ["住房", "房公", "公积", "积金", "提取", "太慢", "小区", "电梯"]
+    assert len(query_terms("".join(chr(0x4E00 + 7 * i) for i in range(100)))) == MAX_QUERY_TERMS
+
+
+@pytest.mark.parametrize("typed", ["灯", "的了", "！！", "  ", "我们怎么办"])
+def test_nothing_to_look_for_is_said(typed):
+    with pytest.raises(NoSearchTerms, match="needs a word"):
+        query_terms(typed)
