@@ -459,7 +459,10 @@ def list_orders(session: Session, viewer: Actor, now: dt.datetime, *,
                       "on_track": WorkOrder.due_at > soon}[due_state])
     if text is not None:
         text = _text(text, "text", 100, required=True)
-        digits = unicodedata.normalize("NFKC", text)  # ０１２ and ² read as digits; ٣ does not
+        # a number as people write it: ０１２ and ² read as digits (٣ does not), spaces, dashes,
+        # brackets and +86 dropped (139 0000 0005, +86-139-0000-0005)
+        digits = re.sub(r"[ \-()]", "", unicodedata.normalize("NFKC", text))
+        digits = digits[3:] if digits.startswith("+86") else digits
         is_number = digits.isascii() and digits.isdigit()
         if is_number and len(digits) >= 7 and viewer.role in CALLER_VISIBLE_ROLES:
             conds.append(WorkOrder.caller_number == digits)

@@ -6,27 +6,42 @@ orders from 堂邑镇, 公积金 "住房公积金提取". jieba's cut of an orde
 (路灯不亮 comes out as 路 / 灯不亮), so the Chinese of an order is indexed as the overlapping
 pairs of characters of each run (路灯, 灯不, 不亮): any two characters that stand together in the
 text. Letters and digits are indexed as whole words (wifi6, 5g). Text is normalised first
-(full-width to half-width, case folded), as the knowledge base does.
+(full-width to half-width, case folded, invisible format characters removed).
 
-A search is cut into words with the knowledge base's segmenter and stop words (小区*的*电梯),
-then each Chinese word into its pairs: an order matches when it holds every pair, so 小区的电梯
-finds "小区电梯坏了", and the words need not stand next to each other.
+A search is cut into pieces: the knowledge base's segmenter's words, a long word into the
+dictionary words that make it up (提取公积金 → 提取 + 公积金), filler words taken out (小区*的*
+电梯). Each piece asks for its pairs, and a lone character for the pair with its neighbour (朝城镇
+→ 朝城 + 城镇, so 观城镇 is not found). An order matches when it holds every pair; pieces need not
+stand next to each other, so 小区的电梯 finds "小区电梯坏了" and 提取公积金 "公积金提取".
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from contactcenter.knowledge.search import QUERY_STOPWORDS, SEGMENTER, normalise
+from contactcenter.knowledge.search import SEGMENTER, _inner_words, normalise
 
 # a term longer than this (a pasted URL, a long digit run) is cut to it, in orders and queries alike
 MAX_TERM = 40
-# a search asks for at most this many terms (those of its first words): each is a join, and a
-# pasted paragraph would otherwise cost seconds to plan while saying no more than its start
+# a search asks for at most this many terms, taken piece by piece in turn (a place, then the
+# subject, are both kept): each is a join, and a pasted paragraph would otherwise cost seconds
 MAX_QUERY_TERMS = 8
+
+# Filler an operator types around what they look for. Smaller than the knowledge base's list on
+# purpose: 不 and 没 carry a complaint (不亮, 不热, 没气), and 问题 or 想 can be part of a name.
+FILLER = frozenset(
+    """的 了 吗 嘛 呢 啊 吧 呀 哦 么 着 我 你 他 她 它 我们 你们 他们 是 在 就 都 也 还 很 太 把 被 给 这 那
+    这个 那个 请问 请 问 问下 问一下 一下 怎么 怎么办 怎样 怎么样 如何 咋 咋办 什么 啥 哪 哪里 哪儿 为什么
+    为啥 能否 可以 能不能 是不是 有没有 一直 老是 总是 反映 投诉 举报 咨询 帮忙 帮我""".split())
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _RUN = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+def _clean(text: str) -> str:
+    # zero-width spaces, soft hyphens and the like (pasted SMS and web text) would split the pairs
+    return "".join(c for c in normalise(text) if unicodedata.category(c) != "Cf")
 
 
 class NoSearchTerms(ValueError):
@@ -45,39 +60,82 @@ def order_terms(*parts: str | None) -> list[str]:
     for part in parts:
         if not part:
             continue
-        for run in _RUN.findall(normalise(part)):
+        for run in _RUN.findall(_clean(part)):
             for term in _pairs(run) if _IS_CJK.match(run) else [run[:MAX_TERM]]:
                 terms[term] = None
     return list(terms)
 
 
-def _query_words(run: str) -> list[str]:
-    """The words of a Chinese run, stop words left out; lone characters next to each other are
-    put back together (a place name the dictionary lacks, 堂邑, comes out as 堂 / 邑)."""
-    words: list[str] = []
-    loose = ""
+def _pieces(run: str) -> list[str | None]:
+    """A Chinese run of a search as pieces, None where filler was taken out: the segmenter's words,
+    a word of three characters or more split into the dictionary words that cover it (longest
+    first; characters no dictionary word covers stay as lone pieces)."""
+    pieces: list[str | None] = []
     for word in SEGMENTER.words(run):
-        if len(word) == 1 and word not in QUERY_STOPWORDS:
-            loose += word
+        if word in FILLER:
+            pieces.append(None)
+        elif len(word) < 3:
+            pieces.append(word)
+        else:
+            pieces.extend(_cover(word))
+    return pieces
+
+
+def _cover(word: str) -> list[str]:
+    """`word` as the dictionary words inside it (longest first, not overlapping), with the
+    characters none covers as pieces of their own; a single such character keeps the character
+    before it (or after it) in the word, so 东昌府区 gives 东昌府 + 府区, never a pair across words."""
+    taken = [False] * len(word)
+    spans = []
+    for inner in _inner_words(word):  # longest first
+        start = word.find(inner)
+        while start >= 0 and any(taken[start:start + len(inner)]):
+            start = word.find(inner, start + 1)
+        if start >= 0:
+            taken[start:start + len(inner)] = [True] * len(inner)
+            spans.append((start, start + len(inner)))
+    i = 0
+    while i < len(word):
+        if taken[i]:
+            i += 1
             continue
-        if loose:
-            words.append(loose)
-            loose = ""
-        if word not in QUERY_STOPWORDS:
-            words.append(word)
-    return words + [loose] if loose else words
+        end = i
+        while end < len(word) and not taken[end]:
+            end += 1
+        spans.append((i - 1, end) if end - i == 1 and i > 0 else (i, end + (end - i == 1)))
+        i = end
+    return [word[a:b] for a, b in sorted(spans)]
+
+
+def _piece_terms(pieces: list[str | None]) -> list[list[str]]:
+    """The pairs each piece asks for; a lone character pairs with the piece after it, or else the
+    one before it (filler between them breaks the tie); alone, it asks for nothing."""
+    out = []
+    for i, piece in enumerate(pieces):
+        if piece is None:
+            continue
+        if len(piece) > 1:
+            out.append(_pairs(piece))
+        elif i + 1 < len(pieces) and pieces[i + 1]:
+            out.append([piece + pieces[i + 1][0]])
+        elif i > 0 and pieces[i - 1]:
+            out.append([pieces[i - 1][-1] + piece])
+    return out
 
 
 def query_terms(text: str) -> list[str]:
-    """The terms a search asks for (an order must hold every one), at most MAX_QUERY_TERMS.
-    Raises NoSearchTerms when there is nothing to look for."""
+    """The terms a search asks for (an order must hold every one), at most MAX_QUERY_TERMS, taken
+    from each piece in turn. Raises NoSearchTerms when there is nothing to look for."""
+    groups: list[list[str]] = []
+    for run in _RUN.findall(_clean(text)):
+        groups.extend(_piece_terms(_pieces(run)) if _IS_CJK.match(run) else [[run[:MAX_TERM]]])
     terms: dict[str, None] = {}
-    for run in _RUN.findall(normalise(text)):
-        if not _IS_CJK.match(run):
-            terms[run[:MAX_TERM]] = None
-            continue
-        for word in _query_words(run):
-            terms.update(dict.fromkeys(_pairs(word)))  # a lone character says too little
+    depth = 0
+    while len(terms) < MAX_QUERY_TERMS and any(depth < len(g) for g in groups):
+        for group in groups:
+            if depth < len(group) and len(terms) < MAX_QUERY_TERMS:
+                terms[group[depth]] = None
+        depth += 1
     if not terms:
-        raise NoSearchTerms("search text needs a word of two Chinese characters or more, or of letters or digits")
-    return list(terms)[:MAX_QUERY_TERMS]
+        raise NoSearchTerms("请输入至少两个字的关键词（“的”“怎么”之类的虚词和单个字不算）")
+    return list(terms)

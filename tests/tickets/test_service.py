@@ -185,6 +185,7 @@ def test_list_filters_search_and_due_states(db_url, units):
         assert ids(text="电梯 小区") == [c]
         assert ids(text="路灯 公积金") == []
         assert ids(text="13700007777") == [b]
+        assert ids(text="137 0000 7777") == ids(text="+86-137-0000-7777") == ids(text="（137）00007777") == [b]
         assert ids(text=str(c)) == [c]
         # full-width and superscript digits read as digits (NFKC); other scripts' digits are text
         assert ids(text=chr(0xFF10 + c)) == [c] and ids(text="²") == [x for x in (a, b, c) if x == 2]
@@ -199,7 +200,7 @@ def test_list_filters_search_and_due_states(db_url, units):
         for kw, message in [({"status": "lost"}, "unknown status"), ({"due_state": "late"}, "due_state"),
                             ({"limit": 0}, "limit"), ({"offset": 10**20}, "offset must be 0-100000"),
                             ({"text": "路灯\x00"}, "control characters"), ({"unit_id": 9999}, "unknown handling unit"),
-                            ({"text": "！！"}, "needs a word"), ({"text": "的"}, "needs a word"), ({"created_from": dt.datetime(2026, 1, 1)}, "aware")]:
+                            ({"text": "！！"}, "至少两个字"), ({"text": "的"}, "至少两个字"), ({"created_from": dt.datetime(2026, 1, 1)}, "aware")]:
             with pytest.raises(service.InvalidInput, match=message):
                 service.list_orders(s, OPERATOR, NOW, **kw)
 
