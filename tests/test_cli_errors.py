@@ -15,6 +15,11 @@ from tests.conftest import run_cli
     (["replay", "{tmp}/empty"], {}, "is not an AMI capture"),
     (["replay", "{tmp}"], {}, "no ami.raw or ami.raw.gz"),
     (["replay", "{tmp}/empty", "--speed", "0"], {}, "a number above 0"),
+    # the calendar's edges overflow once moved to UTC (Shanghai is east of it)
+    (["calls", "--from", "0001-01-01"], {}, "date out of range: '0001-01-01'"),
+    (["calls", "--to", "9999-12-31"], {}, "date out of range: '9999-12-31'"),
+    (["stats", "--from", "0001-01-01"], {}, "date out of range: 0001-01-01"),
+    (["stats", "--to", "9999-12-31"], {}, "date out of range: 9999-12-31"),
 ])
 def test_clear_error_and_exit_2(tmp_path, args, env, message):
     (tmp_path / "empty").mkdir()

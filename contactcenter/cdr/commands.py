@@ -41,9 +41,11 @@ def parse_when(value: str | None, tz, *, end: bool = False) -> dt.datetime | Non
                 day += dt.timedelta(days=1)
             return dt.datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(dt.timezone.utc)
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return (when if when.tzinfo else when.replace(tzinfo=tz)).astimezone(dt.timezone.utc)
     except ValueError:
         raise CliError(f"not a date or time: {value!r} (use 2026-12-03 or 2026-12-03T08:00)") from None
-    return (when if when.tzinfo else when.replace(tzinfo=tz)).astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise CliError(f"date out of range: {value!r}") from None
 
 
 def _calls(args) -> int:

@@ -39,7 +39,10 @@ def _stats(args) -> int:
     if first and last and last < first:
         raise CliError("--to is before --from")
     tz = ZoneInfo(settings.site_timezone)
-    since, until = local_day_bounds(first, last, tz)
+    try:
+        since, until = local_day_bounds(first, last, tz)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     ensure_schema(settings.db_url)
     with session_scope(settings.db_url) as session:
         result = load_stats(session, since=since, until=until, tz=tz, service_level_s=settings.service_level_s)

@@ -14,10 +14,14 @@ from contactcenter.stats.figures import Attempt, InboundCall, report
 
 def local_day_bounds(first: dt.date | None, last: dt.date | None, tz: ZoneInfo
                      ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """[first 00:00 local, day after last 00:00 local) in UTC; None for an open end."""
-    since = dt.datetime.combine(first, dt.time(), tzinfo=tz).astimezone(dt.timezone.utc) if first else None
-    until = (dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.timezone.utc)
-             if last else None)
+    """[first 00:00 local, day after last 00:00 local) in UTC; None for an open end. ValueError for
+    a day at the very edge of the calendar (0001-01-01 east of UTC, 9999-12-31)."""
+    try:
+        since = dt.datetime.combine(first, dt.time(), tzinfo=tz).astimezone(dt.timezone.utc) if first else None
+        until = (dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.timezone.utc)
+                 if last else None)
+    except OverflowError:
+        raise ValueError(f"date out of range: {first or last}") from None
     return since, until
 
 

@@ -59,7 +59,10 @@ def _parse_time(text: str, tz: str, name: str) -> dt.datetime:
                        f"got {text!r}") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:  # 0001-01-01 in a zone east of UTC is before the first representable instant
+        raise CliError(f"{name}: {text!r} is out of range") from None
 
 
 def _open(args):

@@ -53,3 +53,6 @@ def test_stats_only_for_leaders_and_admins(as_role, role, code):
 def test_stats_bad_period(as_role):
     resp = as_role("leader").get("/stats/", query_string={"from": "2026-12-05", "to": "2026-12-01"})
     assert resp.status_code == 400 and "开始日期不能晚于结束日期" in resp.get_data(as_text=True)
+    for period in ({"from": "0001-01-01", "to": "0001-01-02"}, {"from": "9999-12-30", "to": "9999-12-31"}):
+        resp = as_role("leader").get("/stats/", query_string=period)
+        assert resp.status_code == 400 and "日期应在 2000 年至 2100 年之间" in resp.get_data(as_text=True)

@@ -60,3 +60,10 @@ def test_reindex_gives_terms_to_orders_an_older_process_wrote_after_the_upgrade(
     assert json.loads(run_cli("orders", "reindex", *db).stdout) == {"indexed": 1}
     assert found("堂邑") == [2] and found("路灯") == [1, 2]  # order 1 was created now, order 2 yesterday
     assert json.loads(run_cli("orders", "reindex", *db).stdout) == {"indexed": 0}
+
+
+def test_dates_out_of_range_are_a_clear_error(sqlite_url):
+    for args in (["orders", "list", "--to", "0001-01-01"], ["orders", "stats", "--from", "0001-01-01"]):
+        proc = run_cli(*args, "--db", sqlite_url, check=False)
+        assert (proc.returncode, proc.stderr.strip().splitlines()[-1]) == (
+            2, f"contactcenter: error: {args[2]}: '0001-01-01' is out of range"), proc.stderr

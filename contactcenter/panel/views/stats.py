@@ -30,6 +30,8 @@ def _period(args) -> tuple[dt.date, dt.date]:
         first = dt.date.fromisoformat(args["from"]) if args.get("from") else last - dt.timedelta(days=6)
     except ValueError:
         raise InputError("日期格式应为 2026-12-03") from None
+    if not (2000 <= first.year and last.year <= 2100):  # the calendar's edges overflow in UTC
+        raise InputError("日期应在 2000 年至 2100 年之间")
     if first > last:
         raise InputError("开始日期不能晚于结束日期")
     if (last - first).days > 366:
