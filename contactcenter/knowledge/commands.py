@@ -57,6 +57,7 @@ def _search(args) -> int:
         for h in hits:
             print(json.dumps({"article_id": h.article_id, "title": h.title, "score": round(h.score, 4),
                               "expired": h.expired, "not_yet_effective": h.not_yet_effective,
+                              "effective_on": h.effective_on.isoformat() if h.effective_on else None,
                               "issuing_body": h.issuing_body,
                               "snippet_html": h.snippet_html}, ensure_ascii=False))
         return 0

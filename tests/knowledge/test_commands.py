@@ -52,6 +52,9 @@ def test_search_reads_expiry_and_effect_by_the_configured_site_day(tmp_path):
 
     # in the west it is still the notice's last day, and the new rule starts tomorrow
     assert flags(west) == {"停水通知": (False, False), "新停水规定": (False, True)}
+    assert json.loads(run_cli("kb", "search", "新停水规定", "--format", "jsonl", "--db", url,
+                              env={"CONTACTCENTER_TZ": west}).stdout.splitlines()[0])["effective_on"] == (
+        west_today + dt.timedelta(days=1)).isoformat()
     # in the east that day is over: the notice has expired and the new rule applies
     assert flags(east) == {"停水通知": (True, False), "新停水规定": (False, False)}
     table = run_cli("kb", "search", "停水", "--db", url, env={"CONTACTCENTER_TZ": west}).stdout
