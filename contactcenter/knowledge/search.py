@@ -110,7 +110,7 @@ class _Segmenter:
 SEGMENTER = _Segmenter()
 
 
-def _inner_words(word: str) -> list[str]:
+def inner_words(word: str) -> list[str]:
     """Dictionary words strictly inside a CJK word, longest first (search-engine mode, all lengths)."""
     found = []
     n = len(word)
@@ -128,7 +128,7 @@ def index_terms(text: str) -> str:
     for word in SEGMENTER.words(normalise(text)):
         terms.append(word)
         if len(word) > 2 and _CJK.match(word):
-            terms.extend(_inner_words(word))
+            terms.extend(inner_words(word))
     return " ".join(terms)
 
 

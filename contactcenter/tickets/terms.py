@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from contactcenter.knowledge.search import SEGMENTER, _inner_words, normalise
+from contactcenter.knowledge.search import SEGMENTER, inner_words, normalise
 
 # a term longer than this (a pasted URL, a long digit run) is cut to it, in orders and queries alike
 MAX_TERM = 40
@@ -68,8 +68,8 @@ def order_terms(*parts: str | None) -> list[str]:
 
 def _pieces(run: str) -> list[str | None]:
     """A Chinese run of a search as pieces, None where filler was taken out: the segmenter's words,
-    a word of three characters or more split into the dictionary words that cover it (longest
-    first; characters no dictionary word covers stay as lone pieces)."""
+    a word of three characters or more split by `_cover`. The segmenter's lone characters stay
+    lone pieces (朝 / 城镇: 朝 is paired by `_piece_terms`)."""
     pieces: list[str | None] = []
     for word in SEGMENTER.words(run):
         if word in FILLER:
@@ -87,7 +87,7 @@ def _cover(word: str) -> list[str]:
     before it (or after it) in the word, so 东昌府区 gives 东昌府 + 府区, never a pair across words."""
     taken = [False] * len(word)
     spans = []
-    for inner in _inner_words(word):  # longest first
+    for inner in inner_words(word):  # longest first
         start = word.find(inner)
         while start >= 0 and any(taken[start:start + len(inner)]):
             start = word.find(inner, start + 1)
@@ -109,7 +109,7 @@ def _cover(word: str) -> list[str]:
 
 def _piece_terms(pieces: list[str | None]) -> list[list[str]]:
     """The pairs each piece asks for; a lone character pairs with the piece after it, or else the
-    one before it (filler between them breaks the tie); alone, it asks for nothing."""
+    one before it, never across filler; with neither, it asks for nothing."""
     out = []
     for i, piece in enumerate(pieces):
         if piece is None:
